@@ -1,0 +1,38 @@
+"""The CLI skeleton: help, version, sub-commands, and the user-error convention."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from restorekit import __version__
+from restorekit.cli.main import COMMANDS, build_parser, main
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"restorekit {__version__}"
+
+
+def test_help_lists_every_subcommand() -> None:
+    text = build_parser().format_help()
+    for name in ("denoise", "train", "eval", "synth", "export"):
+        assert name in COMMANDS
+        assert name in text
+
+
+def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 0
+    assert "usage: restorekit" in capsys.readouterr().out
+
+
+def test_console_entry_point_runs() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "restorekit", "--help"], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0
+    assert "denoise" in proc.stdout
