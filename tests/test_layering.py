@@ -61,8 +61,7 @@ def test_cli_modules_do_not_import_torch_directly() -> None:
         if any(
             isinstance(n, (ast.Import, ast.ImportFrom))
             and any(
-                (getattr(n, "module", None) or a.name).split(".")[0] == "torch"
-                for a in n.names
+                (getattr(n, "module", None) or a.name).split(".")[0] == "torch" for a in n.names
             )
             for n in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
         )

@@ -73,4 +73,7 @@ def list_models() -> list[str]:
 def build_model(name: str, **kwargs: Any) -> nn.Module:
     """Build the model registered as ``name`` with preset defaults overridden by ``kwargs``."""
     entry = get_entry(name)
-    return entry.builder(**entry.kwargs(**kwargs))
+    try:
+        return entry.builder(**entry.kwargs(**kwargs))
+    except (TypeError, ValueError) as err:
+        raise RestoreKitError(f"model '{name}': bad option value ({err})") from None

@@ -1,0 +1,160 @@
+"""Inference speed and peak memory of the default model on a 12-megapixel photo (CPU).
+
+Prints megapixels per second and the process's peak resident memory for each precision, with
+the tile size ``--tile auto`` chose from the memory budget (``restorekit.infer.memory``). Each
+precision runs in a fresh process so peak memory is measured per run. Until the default model
+is bundled, an architecture of the same family is timed with random weights (speed and memory
+do not depend on the weight values) and the output says so.
+
+    python benchmarks/inference.py                      # 12 MP, fp32 and bf16
+    python benchmarks/inference.py --megapixels 1 --arch aindnet --precisions fp32
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def _peak_rss() -> int:
+    """Peak resident set size of this process in bytes (VmHWM on Linux)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    scale = 1 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+
+def _size(megapixels: float) -> tuple[int, int]:
+    """A 4:3 image of about ``megapixels`` (12 MP -> 3000 x 4000)."""
+    height = round((megapixels * 1e6 * 3 / 4) ** 0.5)
+    return height, round(height * 4 / 3)
+
+
+def _child(args: argparse.Namespace) -> None:
+    import torch
+
+    from restorekit.infer.loading import load_models
+    from restorekit.infer.memory import auto_tile, memory_budget
+    from restorekit.infer.restore import measure_memory, restore_output
+    from restorekit.models import build_model
+
+    # a bundled name or file loads ready; otherwise the architecture with random weights
+    model = load_models(args.model or build_model(args.arch), "cpu")
+    height, width = _size(args.megapixels)
+    generator = torch.Generator().manual_seed(0)
+    x = torch.rand(1, 3, height, width, generator=generator) * 0.2 + 0.4
+    warm = torch.rand(1, 3, 64, 64, generator=generator)
+    restore_output(model, warm, precision=args.precision)
+    start = time.perf_counter()
+    tile = None if args.tile == "0" else args.tile
+    if tile == "auto":
+        memory = measure_memory(model, 3, precision=args.precision)
+        budget = memory_budget("cpu", args.max_memory)
+        tile = auto_tile(
+            memory,
+            (1, 3, height, width),
+            budget,
+            overlap=32,
+            size_multiple=model.size_multiple,
+            accumulator_channels=3 * 2 + 4,
+        )
+    elif tile is not None:
+        tile = int(tile)
+    out = restore_output(model, x, tile=tile, overlap=32, precision=args.precision)
+    seconds = time.perf_counter() - start
+    assert out.image.shape == x.shape
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "peak": _peak_rss(),
+                "tile": tile,
+                "size": [height, width],
+                "threads": torch.get_num_threads(),
+            }
+        )
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="bundled name or model file (default: the default model)")
+    parser.add_argument(
+        "--arch",
+        default="aindnet-xs",
+        help="registry name timed with random weights while the default model is not bundled",
+    )
+    parser.add_argument("--megapixels", type=float, default=12.0)
+    parser.add_argument("--precisions", default="fp32,bf16")
+    parser.add_argument("--tile", default="auto", help="auto, 0 (whole image) or a side")
+    parser.add_argument("--max-memory", type=float, help="memory budget in GB for --tile auto")
+    parser.add_argument("--precision", help=argparse.SUPPRESS)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.max_memory is not None:
+        args.max_memory = int(args.max_memory * 1024**3)
+    if args.child:
+        _child(args)
+        return
+
+    from restorekit.infer.loading import DEFAULT_MODEL
+    from restorekit.weights import bundled_models
+
+    if args.model is None and DEFAULT_MODEL in bundled_models():
+        args.model = DEFAULT_MODEL
+    what = args.model or f"{args.arch} with random weights ({DEFAULT_MODEL} is not bundled yet)"
+    height, width = _size(args.megapixels)
+    print(f"model: {what}")
+    print(
+        f"image: {width}x{height} ({height * width / 1e6:.1f} MP), CPU cores: {os.cpu_count()}, "
+        f"load average before: {os.getloadavg()[0]:.1f}"
+    )
+    print(f"{'precision':<10}{'tile':>12}{'seconds':>10}{'MP/s':>8}{'peak RSS':>12}")
+    for precision in args.precisions.split(","):
+        command = [
+            sys.executable,
+            __file__,
+            "--child",
+            "--precision",
+            precision,
+            "--megapixels",
+            str(args.megapixels),
+            "--tile",
+            args.tile,
+            "--arch",
+            args.arch,
+        ]
+        if args.model:
+            command += ["--model", str(args.model)]
+        if args.max_memory is not None:
+            command += ["--max-memory", str(args.max_memory / 1024**3)]
+        proc = subprocess.run(command, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            print(f"{precision:<10} failed: {proc.stderr.strip().splitlines()[-1:]}")
+            continue
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        tile = result["tile"]
+        tile_text = (
+            "whole"
+            if tile is None
+            else "x".join(map(str, tile if isinstance(tile, list) else [tile] * 2))
+        )
+        mp = result["size"][0] * result["size"][1] / 1e6
+        print(
+            f"{precision:<10}{tile_text:>12}{result['seconds']:>10.1f}"
+            f"{mp / result['seconds']:>8.3f}{result['peak'] / 1024**3:>10.2f} GB",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

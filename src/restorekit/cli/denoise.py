@@ -1,0 +1,106 @@
+"""`restorekit denoise`: denoise image files, folders or glob patterns."""
+
+from __future__ import annotations
+
+import argparse
+
+from restorekit.infer.files import denoise_files
+from restorekit.infer.loading import DEFAULT_MODEL
+from restorekit.infer.precision import PRECISIONS
+
+HELP = "denoise photos (files, folders, globs); keeps format, bit depth and alpha"
+
+
+def _tile(text: str) -> int | tuple[int, int] | str | None:
+    """``auto``, ``0``/``none`` (whole image), ``N`` or ``HxW``."""
+    if text.lower() == "auto":
+        return "auto"
+    if text.lower() in ("0", "none", "whole"):
+        return None
+    try:
+        sides = [int(part) for part in text.lower().split("x")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected auto, 0, N or HxW, got '{text}'") from None
+    if len(sides) not in (1, 2) or min(sides) < 1:
+        raise argparse.ArgumentTypeError(f"expected auto, 0, N or HxW, got '{text}'")
+    return sides[0] if len(sides) == 1 else (sides[0], sides[1])
+
+
+def _gigabytes(text: str) -> int:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of GB, got '{text}'") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of GB, got '{text}'")
+    return int(value * 1024**3)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Inputs, output, model(s) and inference options."""
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders or globs")
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="output file (one input) or folder; default: <name>_denoised.<ext> beside each input",
+    )
+    models = parser.add_mutually_exclusive_group()
+    models.add_argument(
+        "-m",
+        "--model",
+        metavar="NAME_OR_PATH",
+        help=f"bundled model name, restorekit .safetensors or official HINet .pth "
+        f"(default: {DEFAULT_MODEL})",
+    )
+    models.add_argument(
+        "--ensemble", metavar="A,B,...", help="average several models (names or paths)"
+    )
+    parser.add_argument(
+        "--tile",
+        type=_tile,
+        default="auto",
+        metavar="auto|0|N|HxW",
+        help="tile size; auto (default) picks whole-image or tiles from available memory, "
+        "0 = whole image",
+    )
+    parser.add_argument(
+        "--overlap", type=int, default=32, metavar="PX", help="tile overlap in pixels (32)"
+    )
+    parser.add_argument("--tta", action="store_true", help="x8 flip/rotate self-ensemble")
+    parser.add_argument("--precision", choices=PRECISIONS, default="fp32")
+    parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N, mps")
+    parser.add_argument(
+        "--noise-map",
+        metavar="PATH",
+        help="also save the estimated noise-level map (AINDNet) as a PNG file or into a folder",
+    )
+    parser.add_argument(
+        "--max-memory",
+        type=_gigabytes,
+        metavar="GB",
+        help="memory budget for --tile auto (default: half the free RAM, at most 2 GB on CPU)",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or listing")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Denoise and list the files written."""
+    model = args.ensemble.split(",") if args.ensemble else args.model
+    written = denoise_files(
+        args.inputs,
+        args.output,
+        model=model,
+        tile=args.tile,
+        overlap=args.overlap,
+        tta=args.tta,
+        precision=args.precision,
+        device=args.device,
+        noise_map=args.noise_map,
+        max_memory=args.max_memory,
+        progress=False if args.quiet else None,
+    )
+    if not args.quiet:
+        for path in written:
+            print(path)
+    return 0

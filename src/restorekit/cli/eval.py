@@ -1,0 +1,148 @@
+"""`restorekit eval`: benchmark protocols with baselines side by side, or a DND submission export.
+
+Examples::
+
+    restorekit eval --protocol gaussian --dataset data/Set12 --sigma 15,25,50 \\
+        --methods noisy,bm3d,runs/gray/model.safetensors --out runs/set12
+    restorekit eval --protocol pairs --dataset data/PolyU --split-file data/PolyU/split.json \\
+        --split test --methods noisy,bm3d,model.safetensors --out runs/polyu
+    restorekit eval --protocol sidd-val --noisy-mat ValidationNoisyBlocksSrgb.mat \\
+        --gt-mat ValidationGtBlocksSrgb.mat --methods noisy,model.safetensors --out runs/sidd
+    restorekit eval --protocol dnd-export --dnd-root dnd_2017 --methods model.safetensors \\
+        --out runs/dnd
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+HELP = "score methods on a benchmark protocol (Gaussian, real pairs, SIDD val) or export DND"
+
+PROTOCOLS = ("gaussian", "pairs", "sidd-val", "dnd-export")
+
+
+def _numbers(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers like 15,25,50, got {text!r}") from None
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in text.split(",") if v.strip())
+
+
+def _tile(text: str) -> int | str:
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--tile takes 'auto' or pixels, got '{text}'") from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Protocol, data, methods, output and inference options."""
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = "examples:" + __doc__.split("Examples::", 1)[1]
+    parser.add_argument("--protocol", required=True, choices=PROTOCOLS, help="what to run")
+    parser.add_argument(
+        "--methods",
+        type=_words,
+        metavar="LIST",
+        default=("noisy",),
+        help="comma-separated: noisy, bm3d, bm3d:SIGMA (8-bit units), a bundled model name or "
+        "a checkpoint path (default: noisy)",
+    )
+    parser.add_argument("--out", required=True, help="output folder for the report / export")
+    parser.add_argument("--limit", type=int, help="only the first N images (sorted by name)")
+
+    data = parser.add_argument_group("data")
+    data.add_argument(
+        "--dataset",
+        help="gaussian: clean image folder/glob; pairs: folder with "
+        "noisy/ and gt/ (pairs by file name)",
+    )
+    data.add_argument(
+        "--sigma",
+        type=_numbers,
+        metavar="LIST",
+        default=(15.0, 25.0, 50.0),
+        help="gaussian: noise levels in 8-bit units (default 15,25,50)",
+    )
+    data.add_argument("--seed", type=int, default=0, help="gaussian: noise seed (default 0)")
+    data.add_argument("--split-file", help="pairs: JSON file of named lists of file names")
+    data.add_argument("--split", help="pairs: which list of --split-file (e.g. test)")
+    data.add_argument("--noisy-mat", help="sidd-val: ValidationNoisyBlocksSrgb.mat")
+    data.add_argument("--gt-mat", help="sidd-val: ValidationGtBlocksSrgb.mat")
+    data.add_argument("--noisy-key", default="ValidationNoisyBlocksSrgb", help="sidd-val key")
+    data.add_argument("--gt-key", default="ValidationGtBlocksSrgb", help="sidd-val key")
+    data.add_argument("--dnd-root", help="dnd-export: folder with info.mat and images_srgb/")
+    data.add_argument(
+        "--dnd-margin",
+        type=int,
+        default=80,
+        help="dnd-export: context pixels around each box (default 80, AINDNet's "
+        "test_dnd.py; 0 = the box alone, HINet/Restormer)",
+    )
+
+    metric = parser.add_argument_group("metric (gaussian, pairs)")
+    metric.add_argument("--border", type=int, default=0, help="pixels cropped on every side")
+    metric.add_argument("--y-channel", action="store_true", help="score BT.601 Y of RGB")
+
+    infer = parser.add_argument_group("inference (models)")
+    infer.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N, mps")
+    infer.add_argument(
+        "--tile", type=_tile, metavar="PX", help="tile side in pixels, or auto (default: whole)"
+    )
+    infer.add_argument("--overlap", type=int, default=32, help="tile overlap in pixels")
+    infer.add_argument("--tta", action="store_true", help="x8 flip/rotation self-ensemble")
+    infer.add_argument("--precision", default="fp32", choices=("fp32", "bf16", "fp16"))
+
+    report = parser.add_argument_group("report")
+    report.add_argument("--figure-images", type=int, default=3, help="images in each crop figure")
+    report.add_argument("--crop-size", type=int, default=128, help="figure crop side in pixels")
+    report.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the spec, run it, print the table (or the export folder)."""
+    from restorekit.eval import EvalReport, EvalSpec, run_eval
+
+    spec = EvalSpec(
+        protocol=args.protocol,
+        out=args.out,
+        methods=args.methods,
+        dataset=args.dataset,
+        sigmas=args.sigma,
+        seed=args.seed,
+        split_file=args.split_file,
+        split=args.split,
+        noisy_mat=args.noisy_mat,
+        gt_mat=args.gt_mat,
+        noisy_key=args.noisy_key,
+        gt_key=args.gt_key,
+        dnd_root=args.dnd_root,
+        dnd_margin=args.dnd_margin,
+        limit=args.limit,
+        crop_border=args.border,
+        y_channel=args.y_channel,
+        device=args.device,
+        tile=args.tile,
+        overlap=args.overlap,
+        tta=args.tta,
+        precision=args.precision,
+        figure_images=args.figure_images,
+        crop_size=args.crop_size,
+        progress=not args.no_progress,
+    )
+    result = run_eval(spec)
+    if isinstance(result, EvalReport):
+        print(result.markdown_table())
+        print(f"\nreport: {args.out}/report.md (also report.json, per_image.csv, figures)")
+    else:
+        files = sum(len(v) for v in result["files"].values())
+        print(f"wrote {files} DND submission files under {args.out} (see dnd_export.json)")
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,332 @@
+"""Evaluation protocols: a dataset, a seeded degradation and the metric variant(s), by name.
+
+A protocol yields ``Sample``s (name, noisy, clean, true sigma) in a fixed order; everything that
+decides its numbers is in ``describe()``, which the report writes next to the table.
+
+- ``GaussianProtocol``: clean images + AWGN of a given sigma (Restormer/KAIR convention).
+- ``PairsProtocol``: a folder with ``noisy/`` and ``gt/`` whose files pair by file name.
+- ``SiddValProtocol``: the SIDD validation ``.mat`` blocks, scored with both the HINet
+  official float protocol and the MPRNet/Restormer clamp-to-[0,1] protocol.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from restorekit.errors import RestoreKitError
+from restorekit.eval.metric_spec import SIDD_CLAMP01, SIDD_HINET_FLOAT, MetricSpec, uint8_metric
+from restorekit.io import list_images, read_image, read_mat
+
+SIDD_NOISY_KEY = "ValidationNoisyBlocksSrgb"
+SIDD_GT_KEY = "ValidationGtBlocksSrgb"
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One evaluation input: CHW float32 arrays; ``sigma`` is the true AWGN std in [0,1] units
+    (None for real noise), given to methods that can use it (BM3D)."""
+
+    name: str
+    noisy: np.ndarray
+    clean: np.ndarray
+    sigma: float | None = None
+
+
+class Protocol(ABC):
+    """A named benchmark protocol: a fixed, ordered list of samples and how they are scored."""
+
+    name: str
+    label: str
+    metrics: tuple[MetricSpec, ...]
+
+    @abstractmethod
+    def __len__(self) -> int:
+        """How many samples ``samples()`` yields."""
+
+    @abstractmethod
+    def samples(self) -> Iterator[Sample]:
+        """The samples, in a fixed order (sorted by name)."""
+
+    @abstractmethod
+    def describe(self) -> dict[str, Any]:
+        """Dataset, degradation and metric variants, for the report."""
+
+    def _metric_list(self) -> list[dict[str, Any]]:
+        return [m.describe() for m in self.metrics]
+
+
+def _limit(items: list[Any], limit: int | None) -> list[Any]:
+    if limit is not None and limit < 1:
+        raise RestoreKitError(f"--limit must be >= 1, got {limit}")
+    return items if limit is None else items[:limit]
+
+
+def _hwc_to_chw(array: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(array.transpose(2, 0, 1))
+
+
+def gaussian_noise(shape_chw: tuple[int, ...], sigma: float, seed: int) -> np.ndarray:
+    """The AWGN the Gaussian protocol adds to one image, CHW float64, std ``sigma`` ([0,1] units).
+
+    A fresh ``numpy.random.RandomState(seed)`` draws ``normal(0, sigma, (H, W, C))`` in HWC order,
+    exactly as Restormer's ``np.random.seed(0); np.random.normal(0, sigma/255, img.shape)`` and
+    KAIR's ``main_test_dncnn.py`` do for every image, so our noisy inputs equal theirs.
+    """
+    c, h, w = shape_chw
+    noise = np.random.RandomState(seed).normal(0.0, sigma, (h, w, c))
+    return _hwc_to_chw(noise)
+
+
+class GaussianProtocol(Protocol):
+    """Clean test images + AWGN of one sigma (8-bit units), the Restormer/KAIR convention.
+
+    Each image is read as float32 in [0,1] (gray stays 1 channel, RGB 3), gets
+    ``gaussian_noise(shape, sigma/255, seed)`` (the same seed for every image, re-created per
+    image, so results do not depend on order or ``limit``), and the noisy float32 image is given to
+    every method **unclipped**. Scoring: ``uint8_metric`` (clamp, round to 8 bits, PSNR/SSIM on
+    uint8). The "noisy" baseline goes through the same clamp and rounding.
+    """
+
+    def __init__(
+        self,
+        dataset: str | Path,
+        sigma: float,
+        *,
+        seed: int = 0,
+        limit: int | None = None,
+        metric: MetricSpec | None = None,
+    ) -> None:
+        if not 0 < sigma <= 255:
+            raise RestoreKitError(f"sigma must be in (0, 255] (8-bit units), got {sigma}")
+        self.dataset = Path(dataset)
+        self.paths = _limit(list_images(dataset), limit)
+        if not self.paths:
+            raise RestoreKitError("no images found", path=dataset)
+        self.sigma = float(sigma)
+        self.seed = int(seed)
+        self.metrics = (metric or uint8_metric(),)
+        set_name = self.dataset.name if self.dataset.is_dir() else self.dataset.parent.name
+        self.name = f"gaussian-{set_name}-s{self.sigma:g}"
+        self.label = f"{set_name} σ={self.sigma:g}"
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def samples(self) -> Iterator[Sample]:
+        for path in self.paths:
+            clean, _ = read_image(path)
+            noise = gaussian_noise(clean.shape, self.sigma / 255.0, self.seed)
+            noisy = (clean + noise).astype(np.float32)
+            yield Sample(path.name, noisy, clean, self.sigma / 255.0)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "kind": "gaussian",
+            "dataset": {"path": str(self.dataset), "images": len(self.paths)},
+            "degradation": {
+                "type": "additive white Gaussian noise",
+                "sigma_255": self.sigma,
+                "sigma": self.sigma / 255.0,
+                "seed": self.seed,
+                "seeding": (
+                    "numpy RandomState(seed) re-created for every image (same seed per image), "
+                    "normal(0, sigma/255) drawn in HWC order (Restormer/KAIR convention)"
+                ),
+                "input": "clean image read as float32 in [0,1]; noisy = clean + noise, float32",
+                "clipping": "noisy input NOT clipped: methods receive values outside [0,1]",
+                "noisy_row": "the noisy input scored through the metric: clamped and rounded",
+            },
+            "metrics": self._metric_list(),
+        }
+
+
+def _read_split(split_file: str | Path, split: str) -> list[str]:
+    """File names listed under ``split`` in a JSON split file (e.g. PolyU/split.json)."""
+    try:
+        table = json.loads(Path(split_file).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RestoreKitError("split file not found", path=split_file) from None
+    except (OSError, ValueError) as err:
+        raise RestoreKitError(f"cannot read split file: {err}", path=split_file) from None
+    if not isinstance(table, dict) or not isinstance(table.get(split), list):
+        lists = table.items() if isinstance(table, dict) else []
+        known = [k for k, v in lists if isinstance(v, list)]
+        raise RestoreKitError(
+            f"no list named '{split}' in the split file; lists: {', '.join(known) or 'none'}",
+            path=split_file,
+        )
+    return [str(name) for name in table[split]]
+
+
+def _name_list(names: Sequence[str], most: int = 5) -> str:
+    shown = ", ".join(sorted(names)[:most])
+    return shown + (f" (+{len(names) - most} more)" if len(names) > most else "")
+
+
+class PairsProtocol(Protocol):
+    """Real noisy/clean pairs: ``root/noisy/NAME`` pairs with ``root/gt/NAME`` (same file name).
+
+    With ``split_file``/``split`` only the names listed there are used (all must exist in both
+    folders). Unpaired files are an error, never silently dropped. Scoring: ``uint8_metric``.
+    """
+
+    def __init__(
+        self,
+        root: str | Path,
+        *,
+        split_file: str | Path | None = None,
+        split: str | None = None,
+        limit: int | None = None,
+        metric: MetricSpec | None = None,
+    ) -> None:
+        self.root = Path(root)
+        noisy_dir, gt_dir = self.root / "noisy", self.root / "gt"
+        for folder in (noisy_dir, gt_dir):
+            if not folder.is_dir():
+                raise RestoreKitError("a pairs dataset needs noisy/ and gt/ folders", path=folder)
+        noisy = {p.name: p for p in list_images(noisy_dir)}
+        gt = {p.name: p for p in list_images(gt_dir)}
+        if (split_file is None) != (split is None):
+            raise RestoreKitError("give both --split-file and --split, or neither")
+        self.split_file = None if split_file is None else Path(split_file)
+        self.split = split
+        if split_file is not None and split is not None:
+            names = _read_split(split_file, split)
+            missing = [n for n in names if n not in noisy or n not in gt]
+            if missing:
+                raise RestoreKitError(
+                    f"split '{split}' lists files missing from noisy/ or gt/: "
+                    f"{_name_list(missing)}",
+                    path=self.root,
+                )
+        else:
+            unpaired = sorted(set(noisy) ^ set(gt))
+            if unpaired:
+                raise RestoreKitError(
+                    f"files without a partner of the same name: {_name_list(unpaired)}",
+                    path=self.root,
+                )
+            names = list(noisy)
+        self.names = _limit(sorted(set(names)), limit)
+        if not self.names:
+            raise RestoreKitError("no image pairs found", path=self.root)
+        self.pairs = [(noisy[n], gt[n]) for n in self.names]
+        self.metrics = (metric or uint8_metric(),)
+        suffix = f"-{split}" if split else ""
+        self.name = f"pairs-{self.root.name}{suffix}"
+        self.label = f"{self.root.name}" + (f" ({split})" if split else "")
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def samples(self) -> Iterator[Sample]:
+        for name, (noisy_path, gt_path) in zip(self.names, self.pairs, strict=True):
+            noisy, _ = read_image(noisy_path)
+            clean, _ = read_image(gt_path)
+            if noisy.shape != clean.shape:
+                raise RestoreKitError(
+                    f"noisy {noisy.shape} and gt {clean.shape} differ in shape", path=noisy_path
+                )
+            yield Sample(name, noisy, clean, None)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "kind": "pairs",
+            "dataset": {
+                "path": str(self.root),
+                "images": len(self.names),
+                "pairing": "noisy/NAME with gt/NAME (identical file names)",
+                "split_file": None if self.split_file is None else str(self.split_file),
+                "split": self.split,
+            },
+            "degradation": {"type": "real noise, as captured (no synthetic degradation)"},
+            "metrics": self._metric_list(),
+        }
+
+
+def _blocks(path: str | Path, key: str) -> tuple[np.ndarray, tuple[int, ...]]:
+    """A SIDD-style uint8 array (..., H, W, 3) as (N, H, W, 3), and its stored shape."""
+    array = np.asarray(read_mat(path, key))
+    if array.ndim < 3 or array.shape[-1] != 3:
+        raise RestoreKitError(f"'{key}' must be (..., H, W, 3), got {array.shape}", path=path)
+    return array.reshape((-1, *array.shape[-3:])), tuple(int(s) for s in array.shape)
+
+
+class SiddValProtocol(Protocol):
+    """SIDD validation blocks from ``.mat`` files: shape (40, 32, 256, 256, 3) uint8 RGB, keys
+    ``ValidationNoisyBlocksSrgb`` / ``ValidationGtBlocksSrgb`` (other keys/shapes (..., H, W, 3)
+    work too, e.g. DANet's single block with ``im_noisy`` / ``im_gt``).
+
+    Blocks are divided by 255 (float32) and given to methods; block ``n, b`` is named
+    ``NN_BB``. Two named metric variants are computed from the same outputs:
+    ``clamp01`` (MPRNet/Restormer/NAFNet-paper protocol) and ``hinet-float`` (HINet/NAFNet code's
+    official validation: BasicSR PSNR on the raw float output, PSNR only).
+    """
+
+    def __init__(
+        self,
+        noisy_mat: str | Path,
+        gt_mat: str | Path,
+        *,
+        noisy_key: str = SIDD_NOISY_KEY,
+        gt_key: str = SIDD_GT_KEY,
+        limit: int | None = None,
+    ) -> None:
+        self.noisy_mat, self.gt_mat = Path(noisy_mat), Path(gt_mat)
+        self.noisy_key, self.gt_key = noisy_key, gt_key
+        self.noisy, raw_shape = _blocks(noisy_mat, noisy_key)
+        self.gt, _ = _blocks(gt_mat, gt_key)
+        if self.noisy.shape != self.gt.shape:
+            raise RestoreKitError(
+                f"noisy blocks {self.noisy.shape} and gt blocks {self.gt.shape} differ",
+                path=gt_mat,
+            )
+        per_image = raw_shape[1] if len(raw_shape) == 5 else None
+        names = [
+            f"{i // per_image:02d}_{i % per_image:02d}" if per_image else f"{i:04d}"
+            for i in range(self.noisy.shape[0])
+        ]
+        self.names = _limit(names, limit)
+        self.raw_shape = raw_shape
+        self.metrics = (SIDD_CLAMP01, SIDD_HINET_FLOAT)
+        self.name = "sidd-val"
+        self.label = "SIDD val"
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def samples(self) -> Iterator[Sample]:
+        for index, name in enumerate(self.names):
+            noisy = _hwc_to_chw(self.noisy[index].astype(np.float32) / np.float32(255.0))
+            clean = _hwc_to_chw(self.gt[index].astype(np.float32) / np.float32(255.0))
+            yield Sample(name, noisy, clean, None)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "kind": "sidd-val",
+            "dataset": {
+                "noisy_mat": str(self.noisy_mat),
+                "gt_mat": str(self.gt_mat),
+                "keys": [self.noisy_key, self.gt_key],
+                "stored_shape": list(self.raw_shape),
+                "images": len(self.names),
+                "pairing": "block index n*32+b in both arrays, named NN_BB",
+            },
+            "degradation": {
+                "type": "real noise, as captured; uint8 blocks / 255 as float32 (no clipping)"
+            },
+            "metrics": self._metric_list(),
+        }

@@ -1,0 +1,269 @@
+"""Run methods over protocols and write the report; ``run_eval`` is what ``restorekit eval`` calls.
+
+``evaluate(protocols, methods, out_dir)`` is the Python API: protocol objects and method objects
+in, an ``EvalReport`` out (and its files written). ``EvalSpec`` + ``run_eval`` build those objects
+from plain options (the CLI's), validated in one place.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from restorekit.errors import RestoreKitError
+from restorekit.eval.dnd import DND_MARGIN, export_dnd
+from restorekit.eval.figure import FigureRow, choose_crop, crop
+from restorekit.eval.methods import Method, ModelMethod, NoisyMethod, build_method
+from restorekit.eval.metric_spec import uint8_metric
+from restorekit.eval.protocols import (
+    SIDD_GT_KEY,
+    SIDD_NOISY_KEY,
+    GaussianProtocol,
+    PairsProtocol,
+    Protocol,
+    SiddValProtocol,
+)
+from restorekit.eval.report import EvalReport, ImageRecord
+
+PROTOCOLS = ("gaussian", "pairs", "sidd-val", "dnd-export")
+PRECISIONS = ("fp32", "fp16", "bf16")
+
+
+def _info_text(info: dict[str, Any]) -> str:
+    return ";".join(f"{k}={v}" for k, v in info.items())
+
+
+def evaluate(
+    protocols: Sequence[Protocol],
+    methods: Sequence[Method],
+    out_dir: str | Path | None = None,
+    *,
+    figure_images: int = 3,
+    crop_size: int = 128,
+    progress: bool = True,
+    settings: dict[str, Any] | None = None,
+) -> EvalReport:
+    """Score every method on every protocol's samples; write the report if ``out_dir`` is given.
+
+    Each method sees each image once; every metric variant of the protocol scores that output.
+    The first ``figure_images`` images of each protocol go into its crop figure (noisy input,
+    each method, clean; captions give the PSNR of the protocol's first metric variant).
+    """
+    names = [m.name for m in methods]
+    if not names or len(set(names)) != len(names):
+        raise RestoreKitError(f"need one or more distinct methods, got {names}")
+    if figure_images < 0 or crop_size < 8:
+        raise RestoreKitError("figure images must be >= 0 and the crop size >= 8")
+    records: list[ImageRecord] = []
+    seconds: dict[str, dict[str, float]] = {}
+    figures: dict[str, list[FigureRow]] = {}
+    for protocol in protocols:
+        spent = dict.fromkeys(names, 0.0)
+        rows: list[FigureRow] = []
+        samples = tqdm(
+            protocol.samples(),
+            total=len(protocol),
+            desc=protocol.label,
+            disable=None if progress else True,
+        )
+        for index, sample in enumerate(samples):
+            keep = index < figure_images
+            box = choose_crop(sample.clean, crop_size) if keep else (0, 0, 0, 0)
+            lead = ("noisy input", crop(sample.noisy, box)) if keep else None
+            panels: list[tuple[str, np.ndarray]] = []
+            for method in methods:
+                start = time.perf_counter()
+                output, info = method.run(sample.noisy, sample.sigma)
+                spent[method.name] += time.perf_counter() - start
+                if output.shape != sample.clean.shape:
+                    raise RestoreKitError(
+                        f"method '{method.name}' returned shape {output.shape} for "
+                        f"{sample.name} {sample.clean.shape}"
+                    )
+                scores = [metric.score(output, sample.clean) for metric in protocol.metrics]
+                for metric, score in zip(protocol.metrics, scores, strict=True):
+                    records.append(
+                        ImageRecord(
+                            protocol.name,
+                            metric.name,
+                            method.name,
+                            sample.name,
+                            score.psnr,
+                            score.ssim,
+                            _info_text(info),
+                            score.note,
+                        )
+                    )
+                if keep:
+                    panel = (f"{method.name}\n{scores[0].psnr:.2f} dB", crop(output, box))
+                    if isinstance(method, NoisyMethod):
+                        lead = panel
+                    else:
+                        panels.append(panel)
+            if lead is not None:
+                clean = ("clean", crop(sample.clean, box))
+                rows.append(FigureRow(sample.name, box, (lead, *panels, clean)))
+        count = max(1, len(protocol))
+        seconds[protocol.name] = {m: s / count for m, s in spent.items()}
+        figures[protocol.name] = rows
+    report = EvalReport(
+        protocols=[p.describe() for p in protocols],
+        methods=[m.describe() for m in methods],
+        records=records,
+        seconds_per_image=seconds,
+        settings=dict(settings or {}),
+        figures=figures,
+    )
+    if out_dir is not None:
+        report.write(out_dir)
+    return report
+
+
+def _require(value: Any, option: str, protocol: str) -> None:
+    if value is None or value == ():
+        raise RestoreKitError(f"--protocol {protocol} needs {option}")
+
+
+@dataclass(frozen=True)
+class EvalSpec:
+    """Everything ``restorekit eval`` accepts, validated when created."""
+
+    protocol: str
+    out: str
+    methods: tuple[str, ...] = ("noisy",)
+    dataset: str | None = None
+    sigmas: tuple[float, ...] = (15.0, 25.0, 50.0)
+    seed: int = 0
+    split_file: str | None = None
+    split: str | None = None
+    noisy_mat: str | None = None
+    gt_mat: str | None = None
+    noisy_key: str = SIDD_NOISY_KEY
+    gt_key: str = SIDD_GT_KEY
+    dnd_root: str | None = None
+    dnd_margin: int = DND_MARGIN
+    limit: int | None = None
+    crop_border: int = 0
+    y_channel: bool = False
+    device: str = "auto"
+    tile: int | str | None = None
+    overlap: int = 32
+    tta: bool = False
+    precision: str = "fp32"
+    figure_images: int = 3
+    crop_size: int = 128
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.protocol not in PROTOCOLS:
+            raise RestoreKitError(f"unknown protocol '{self.protocol}'; known: {PROTOCOLS}")
+        if self.protocol in ("gaussian", "pairs"):
+            _require(self.dataset, "--dataset", self.protocol)
+        if self.protocol == "gaussian":
+            _require(self.sigmas, "--sigma", self.protocol)
+        if self.protocol == "sidd-val":
+            _require(self.noisy_mat, "--noisy-mat", self.protocol)
+            _require(self.gt_mat, "--gt-mat", self.protocol)
+        if self.protocol == "dnd-export":
+            _require(self.dnd_root, "--dnd-root", self.protocol)
+        if not self.methods:
+            raise RestoreKitError("--methods needs at least one method")
+        if self.limit is not None and self.limit < 1:
+            raise RestoreKitError(f"--limit must be >= 1, got {self.limit}")
+        if (
+            self.tile is not None
+            and self.tile != "auto"
+            and not (isinstance(self.tile, int) and self.tile >= 8)
+        ):
+            raise RestoreKitError(f"--tile must be 'auto' or an integer >= 8, got {self.tile}")
+        if self.overlap < 0:
+            raise RestoreKitError(f"--overlap must be >= 0, got {self.overlap}")
+        if self.precision not in PRECISIONS:
+            raise RestoreKitError(f"--precision must be one of {PRECISIONS}")
+        if self.dnd_margin < 0:
+            raise RestoreKitError(f"--dnd-margin must be >= 0, got {self.dnd_margin}")
+
+    def settings(self) -> dict[str, Any]:
+        """Run-wide options for the report (model inference options are reported per model,
+        the protocol's own options in its description)."""
+        return {"protocol": self.protocol, "limit": self.limit, "methods": list(self.methods)}
+
+
+def build_protocols(spec: EvalSpec) -> list[Protocol]:
+    """The protocol objects an ``EvalSpec`` names (one per sigma for Gaussian)."""
+    metric = uint8_metric(spec.crop_border, spec.y_channel)
+    if spec.protocol == "gaussian":
+        assert spec.dataset is not None
+        return [
+            GaussianProtocol(spec.dataset, s, seed=spec.seed, limit=spec.limit, metric=metric)
+            for s in spec.sigmas
+        ]
+    if spec.protocol == "pairs":
+        assert spec.dataset is not None
+        return [
+            PairsProtocol(
+                spec.dataset,
+                split_file=spec.split_file,
+                split=spec.split,
+                limit=spec.limit,
+                metric=metric,
+            )
+        ]
+    if spec.protocol == "sidd-val":
+        assert spec.noisy_mat is not None and spec.gt_mat is not None
+        return [
+            SiddValProtocol(
+                spec.noisy_mat,
+                spec.gt_mat,
+                noisy_key=spec.noisy_key,
+                gt_key=spec.gt_key,
+                limit=spec.limit,
+            )
+        ]
+    raise RestoreKitError(f"protocol '{spec.protocol}' has no scored samples")
+
+
+def run_eval(spec: EvalSpec) -> EvalReport | dict[str, Any]:
+    """Build protocols and methods from ``spec`` and run them: an ``EvalReport`` for scored
+    protocols, the DND export manifest for ``dnd-export``."""
+    methods = [
+        build_method(
+            m,
+            device=spec.device,
+            tile=spec.tile,
+            overlap=spec.overlap,
+            tta=spec.tta,
+            precision=spec.precision,
+        )
+        for m in spec.methods
+    ]
+    names = [m.name for m in methods]
+    for method in methods:
+        if names.count(method.name) > 1 and isinstance(method, ModelMethod):
+            method.name = method.source  # two checkpoints with the same file name
+    if spec.protocol == "dnd-export":
+        assert spec.dnd_root is not None
+        return export_dnd(
+            spec.dnd_root,
+            methods,
+            spec.out,
+            margin=spec.dnd_margin,
+            limit=spec.limit,
+            progress=spec.progress,
+        )
+    protocols = build_protocols(spec)
+    return evaluate(
+        protocols,
+        methods,
+        spec.out,
+        figure_images=spec.figure_images,
+        crop_size=spec.crop_size,
+        progress=spec.progress,
+        settings=spec.settings(),
+    )

@@ -1,0 +1,98 @@
+"""Loading the model(s) inference runs, and what inference needs to know about them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from os import PathLike
+
+import torch
+from torch import nn
+
+from restorekit.errors import RestoreKitError
+from restorekit.infer.ensemble import Ensemble
+from restorekit.infer.precision import select_device
+from restorekit.models.registry import get_entry, list_models
+from restorekit.weights import bundled_models, load_model
+
+#: The model `restorekit denoise` uses without --model (bundled once trained).
+DEFAULT_MODEL = "aindnet-real"
+
+ModelSpec = str | PathLike[str] | nn.Module
+
+
+def _load_one(spec: ModelSpec, device: torch.device) -> nn.Module:
+    if isinstance(spec, nn.Module):
+        return spec.to(device).eval()
+    if str(spec) == DEFAULT_MODEL and DEFAULT_MODEL not in bundled_models():
+        raise RestoreKitError(
+            f"the default model '{DEFAULT_MODEL}' is not bundled with this version yet; pass "
+            "--model NAME_OR_PATH (a restorekit .safetensors file or an official HINet .pth)"
+        )
+    try:
+        return load_model(spec, device=device)
+    except RestoreKitError:
+        raise
+    except (OSError, ValueError, RuntimeError, KeyError) as err:
+        raise RestoreKitError(f"cannot load model: {err}", spec) from err
+
+
+def model_size_multiple(model: nn.Module) -> int:
+    """The side multiple ``model`` pads inputs to, >= 1.
+
+    The largest of: the ``size_multiple`` and ``native_size_multiple`` attributes, the registry
+    entry named in the checkpoint metadata, else the entries registered with the model's class.
+    """
+    if isinstance(model, Ensemble):
+        return model.size_multiple
+    found = [int(getattr(model, attr, 1)) for attr in ("size_multiple", "native_size_multiple")]
+    name = getattr(model, "checkpoint_metadata", {}).get("name")
+    if isinstance(name, str):
+        found.append(get_entry(name).size_multiple)
+    else:
+        entries = [get_entry(n) for n in list_models()]
+        found += [e.size_multiple for e in entries if e.builder is type(model)]
+    return max(found)
+
+
+def model_channels(model: nn.Module) -> int:
+    """Channels the model takes (3 unless it says 1, via attributes or checkpoint kwargs)."""
+    if isinstance(model, Ensemble):
+        return model_channels(model.members[0])
+    kwargs = getattr(model, "checkpoint_metadata", {}).get("kwargs", {})
+    for key in ("in_channels", "in_chn"):
+        value = getattr(model, key, None) or kwargs.get(key)
+        if isinstance(value, int):
+            return value
+    return 3
+
+
+def prepare_model(model: nn.Module) -> nn.Module:
+    """Ready a model for inference, in place: eval mode, channels-last weights, ``size_multiple``.
+
+    Channels-last (NHWC) weights make convolutions pick NHWC kernels, 2-3x faster on CPU for
+    AINDNet and HINet (oneDNN) and the layout tensor cores prefer on GPUs; results are the same
+    up to float rounding.
+    """
+    model.size_multiple = model_size_multiple(model)
+    return model.eval().to(memory_format=torch.channels_last)
+
+
+def load_models(
+    model: ModelSpec | Sequence[ModelSpec] | None, device: str | torch.device = "auto"
+) -> nn.Module:
+    """One model, or an :class:`Ensemble` for a sequence; None is the default bundled model.
+
+    A name or path is loaded with ``restorekit.weights.load_model`` onto ``device`` (``"auto"``
+    picks CUDA, then MPS, then CPU), then passed through :func:`prepare_model`.
+    """
+    target = select_device(device)
+    if model is None:
+        model = DEFAULT_MODEL
+    specs = [model] if isinstance(model, str | PathLike | nn.Module) else list(model)
+    models = [prepare_model(_load_one(spec, target)) for spec in specs]
+    if len(models) == 1:
+        return models[0]
+    channels = {model_channels(m) for m in models}
+    if len(channels) > 1:
+        raise RestoreKitError("ensemble members take different numbers of channels (gray/RGB)")
+    return Ensemble(models)

@@ -1,0 +1,95 @@
+"""`restore`: one call running a model on a batch with tiling, TTA and precision options."""
+
+from __future__ import annotations
+
+import functools
+from typing import Literal
+
+import torch
+from torch import Tensor
+
+from restorekit.infer.memory import MemoryModel, auto_tile, estimate_memory, memory_budget
+from restorekit.infer.outputs import ModelFn, fields_of, image_of, model_device
+from restorekit.infer.precision import autocast
+from restorekit.infer.tiling import tiled_forward
+from restorekit.infer.tta import tta_x8
+from restorekit.models.output import RestorationOutput
+
+Tile = int | tuple[int, int] | Literal["auto"] | None
+
+
+def measure_memory(model: ModelFn, channels: int = 3, *, precision: str = "fp32") -> MemoryModel:
+    """The memory model (bytes = fixed + per_pixel * pixels) of one forward at ``precision``.
+
+    TTA runs its 8 passes one after another, so it needs about the memory of one pass.
+    """
+    device = model_device(model)
+    with torch.inference_mode(), autocast(precision, device):
+        return estimate_memory(
+            model, channels, device=device, size_multiple=int(getattr(model, "size_multiple", 1))
+        )
+
+
+def restore_output(
+    model: ModelFn,
+    x: Tensor,
+    *,
+    tile: Tile = None,
+    overlap: int = 32,
+    tta: bool = False,
+    precision: str = "fp32",
+    max_memory: int | None = None,
+    memory: MemoryModel | None = None,
+) -> RestorationOutput:
+    """Like :func:`restore`, returning a RestorationOutput with ``image`` and ``noise_map``.
+
+    ``x`` may stay on the CPU while the model is on a GPU: it is moved to the model's device
+    whole when processed whole, else one tile at a time; the result is on ``x``'s device.
+    ``tile="auto"`` uses ``memory`` (measured now when None) against the budget of
+    ``restorekit.infer.memory.memory_budget(device, max_memory)``.
+    """
+    device = model_device(model)
+    size_multiple = int(getattr(model, "size_multiple", 1))
+    if tile == "auto":
+        if memory is None:
+            memory = measure_memory(model, x.shape[1], precision=precision)
+        # float32 accumulators tiling keeps next to x: input, output, weights, a noise map
+        same_memory = x.device.type == device.type
+        tile = auto_tile(
+            memory,
+            (x.shape[0], x.shape[1], x.shape[2], x.shape[3]),
+            memory_budget(device, max_memory),
+            overlap=overlap,
+            size_multiple=size_multiple,
+            accumulator_channels=2 * x.shape[1] + 4 if same_memory else 0,
+        )
+    fn: ModelFn = functools.partial(tta_x8, model) if tta else model
+    with torch.inference_mode(), autocast(precision, device):
+        if tile is None:
+            out = fn(x.to(device))
+        else:
+            out = tiled_forward(fn, x, tile, overlap, device=device)
+        fields = {name: value.to(x.device) for name, value in fields_of(out).items()}
+    return RestorationOutput(
+        image=fields["image"], stages=[fields["image"]], noise_map=fields.get("noise_map")
+    )
+
+
+def restore(
+    model: ModelFn,
+    x: Tensor,
+    *,
+    tile: Tile = None,
+    overlap: int = 32,
+    tta: bool = False,
+    precision: str = "fp32",
+) -> Tensor:
+    """Restore ``x`` (N, C, H, W, float32 in [0, 1]) with ``model``; returns the float32 image.
+
+    ``tile``: None for whole-image inference, a side or (height, width) for tiles overlapping by
+    ``overlap`` pixels and blended smoothly, or ``"auto"`` to choose from available memory.
+    ``tta``: average over the x8 dihedral transforms (run per tile). ``precision``: fp32, bf16
+    (CPU and GPU) or fp16 (GPU only). The output is not clipped to [0, 1].
+    """
+    out = restore_output(model, x, tile=tile, overlap=overlap, tta=tta, precision=precision)
+    return image_of(out)

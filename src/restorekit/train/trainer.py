@@ -1,0 +1,437 @@
+"""The trainer: one ``fit(config)`` for every recipe (AINDNet SN/TF/RT/R, HINet, Gaussian).
+
+Read ``fit`` top to bottom: set up the process (torchrun env, seeds, device), build the parts
+(model, trainable parameters, optimiser, EMA, GradScaler, loss), restore a checkpoint if
+resuming, then loop: set the learning rate (a pure function of the step) -> next batch ->
+forward under autocast -> loss -> backward, clip, step -> EMA -> log -> validate -> checkpoint.
+The final (and best) weights are exported as restorekit ``.safetensors`` files that
+``restorekit denoise --model`` loads directly.
+
+Run directory (``out_dir``, default ``runs/<name>``)::
+
+    config.yaml                      the resolved config
+    checkpoints/step-NNNNNNNN.pt     training state (+ .yaml: the config beside it)
+    train_log.csv, val_log.csv, tb/  logs
+    best.safetensors                 best validation weights (EMA if enabled)
+    final.safetensors                weights after the last step
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from torch.utils.data import Dataset
+
+from restorekit.data import SynthesizeBatch, build_dataset
+from restorekit.errors import RestoreKitError
+from restorekit.models import build_model, transfer_parameters
+from restorekit.noise import build_noise
+from restorekit.train import distributed
+from restorekit.train.batches import TrainBatches
+from restorekit.train.checkpoint import (
+    atomic_write_text,
+    checkpoint_path,
+    find_resume,
+    list_checkpoints,
+    load_checkpoint,
+    rng_state,
+    save_checkpoint,
+    set_rng_state,
+)
+from restorekit.train.config import (
+    ModelConfig,
+    NoiseConfig,
+    OptimConfig,
+    TrainConfig,
+    dump_yaml,
+    load_config,
+    to_dict,
+)
+from restorekit.train.distributed import DistEnv
+from restorekit.train.ema import EMA
+from restorekit.train.logger import RunLogger
+from restorekit.train.losses import Criterion, build_criterion
+from restorekit.train.schedule import lr_at, set_lr
+from restorekit.train.validate import validate
+from restorekit.weights import load_model, save_model
+
+CHECKPOINT_FORMAT = 1
+# Keys that may change between a run and its resumption without a warning.
+_RUN_CONTROL = {
+    "resume",
+    "max_steps",
+    "progress",
+    "tensorboard",
+    "threads",
+    "log_every",
+    "ckpt_every",
+    "keep_last",
+    "device",
+    "out_dir",
+}
+
+
+@dataclass
+class TrainState:
+    """Where the run stands: updates done and the best validation result so far."""
+
+    step: int = 0
+    best: dict[str, float] | None = None
+
+
+@dataclass
+class Parts:
+    """Everything ``fit`` trains with; ``model`` is the bare network (not DDP-wrapped)."""
+
+    model: nn.Module
+    trainable: list[nn.Parameter]
+    optimizer: torch.optim.Optimizer
+    scaler: torch.amp.GradScaler
+    criterion: Criterion
+    ema: EMA | None = None
+
+    @property
+    def eval_model(self) -> nn.Module:
+        """The network validation and exports use: the EMA average if enabled."""
+        return self.ema.module if self.ema is not None else self.model
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """What a finished run produced."""
+
+    run_dir: Path
+    step: int
+    best: dict[str, float] | None
+    weights: Path
+    is_main: bool = True
+
+
+def train(
+    config: str | PathLike[str], overrides: Sequence[str] = (), *, resume: str | None = None
+) -> FitResult:
+    """``restorekit train``: load a recipe with ``key=value`` overrides and fit it.
+
+    ``resume`` (``"auto"`` or a checkpoint path) overrides the recipe's ``resume`` key.
+    """
+    settings = {} if resume is None else {"resume": resume}
+    return fit(load_config(config, overrides, **settings))
+
+
+def fit(cfg: TrainConfig) -> FitResult:
+    """Train the model of ``cfg``; see the module docstring for what lands in the run dir."""
+    env, threads = distributed.setup(cfg.device), torch.get_num_threads()
+    try:
+        run_dir, state, parts = cfg.run_dir, TrainState(), _setup(cfg, env)
+        resume_from = _resume_path(cfg, run_dir)
+        if resume_from is not None:
+            state = _restore(parts, resume_from, cfg)
+        if env.is_main:
+            atomic_write_text(run_dir / "config.yaml", dump_yaml(cfg))
+        batches, val_data = _batches(cfg, env, state.step), _val_data(cfg)
+        model, window = distributed.wrap(parts.model, env), LossWindow(env.world_size)
+        terms = [name for name, _, _ in parts.criterion.terms]
+        with RunLogger(
+            run_dir,
+            terms=terms,
+            start_step=state.step,
+            max_steps=cfg.max_steps,
+            enabled=env.is_main,
+            tensorboard=cfg.tensorboard,
+            progress=cfg.progress,
+        ) as logger:
+            if resume_from is not None:
+                logger.message(f"resumed from {resume_from} at step {state.step}")
+            for step in range(state.step, cfg.max_steps):
+                lr = lr_at(step, cfg.optim.lr, cfg.schedule, cfg.max_steps)
+                set_lr(parts.optimizer, lr)
+                batch = next(batches)
+                with _autocast(env.device, cfg.precision):
+                    output = model(batch["noisy"])
+                loss, values = parts.criterion(output, batch)
+                _backward_step(loss, parts, cfg.optim.clip_grad_norm)
+                if parts.ema is not None:
+                    parts.ema.update(parts.model)
+                state.step = done = step + 1
+                window.add(loss, values)
+                logger.advance()
+                last, ckpt_due = done == cfg.max_steps, done % cfg.ckpt_every == 0
+                if done % cfg.log_every == 0 or ckpt_due or last:
+                    logger.train(done, lr, *window.flush(done))
+                if val_data is not None and (done % cfg.val.every == 0 or last):
+                    _validate_and_track(cfg, env, parts, state, logger, val_data)
+                if (ckpt_due or last) and env.is_main:
+                    _save(cfg, parts, state, batches)
+        weights = run_dir / "final.safetensors"
+        if env.is_main:
+            _export(cfg, parts, state, "final")
+        distributed.barrier()
+        return FitResult(run_dir, state.step, state.best, weights, env.is_main)
+    finally:
+        torch.set_num_threads(threads)
+        distributed.cleanup(env)
+
+
+# -- setup -----------------------------------------------------------------------------------------
+
+
+def _setup(cfg: TrainConfig, env: DistEnv) -> Parts:
+    """Seed, then build the model, its trainable parameters, optimiser, EMA, scaler and loss."""
+    if cfg.precision == "fp16" and env.device.type != "cuda":
+        raise RestoreKitError("precision fp16 needs a GPU; use bf16 on the CPU")
+    if cfg.threads is not None:
+        torch.set_num_threads(cfg.threads)
+    # Training patches have one size, so let cuDNN pick the fastest kernels once.
+    torch.backends.cudnn.benchmark = env.device.type == "cuda"
+    random.seed(cfg.seed)
+    np.random.seed(cfg.seed)
+    torch.manual_seed(cfg.seed)  # the same initial weights on every rank and every run
+    model, trainable = build_trainable_model(cfg.model, env.device)
+    return Parts(
+        model=model,
+        trainable=trainable,
+        optimizer=build_optimizer(cfg.optim, trainable),
+        scaler=torch.amp.GradScaler(env.device.type, enabled=cfg.precision == "fp16"),
+        criterion=build_criterion(cfg.loss),
+        ema=EMA(model, cfg.ema.decay) if cfg.ema is not None else None,
+    )
+
+
+def build_trainable_model(cfg: ModelConfig, device: torch.device) -> tuple[nn.Module, list]:
+    """The model in training mode on ``device`` (initialised from ``init_from`` if given) and
+    the parameters to train; with ``trainable: transfer`` all others are frozen."""
+    model = build_model(cfg.name, **cfg.kwargs)
+    if cfg.init_from is not None:
+        source = load_model(cfg.init_from)
+        try:
+            model.load_state_dict(source.state_dict(), strict=True)
+        except RuntimeError:
+            raise RestoreKitError(
+                f"the weights do not fit model '{cfg.name}' with kwargs {cfg.kwargs} "
+                f"(they are a '{source.checkpoint_metadata.get('name')}' with "
+                f"{source.checkpoint_metadata.get('kwargs')})",
+                cfg.init_from,
+            ) from None
+    model.to(device).train()
+    if cfg.trainable == "transfer":
+        trainable = transfer_parameters(model)
+        chosen = {id(p) for p in trainable}
+        for p in model.parameters():
+            p.requires_grad_(id(p) in chosen)
+    else:
+        trainable = list(model.parameters())
+    return model, trainable
+
+
+def build_optimizer(cfg: OptimConfig, params: list[nn.Parameter]) -> torch.optim.Optimizer:
+    """Adam or AdamW over ``params``; the learning rate is set before every step."""
+    kind = torch.optim.AdamW if cfg.name == "adamw" else torch.optim.Adam
+    return kind(params, lr=cfg.lr, betas=cfg.betas, eps=cfg.eps, weight_decay=cfg.weight_decay)
+
+
+def _synth(noise: NoiseConfig | None) -> SynthesizeBatch | None:
+    return None if noise is None else SynthesizeBatch(build_noise(noise.name, **noise.kwargs))
+
+
+def _batches(cfg: TrainConfig, env: DistEnv, step: int) -> TrainBatches:
+    """The training batches of this process from global step ``step`` on."""
+    dataset = build_dataset(cfg.data.train.name, **cfg.data.train_kwargs(cfg.seed))
+    return TrainBatches(
+        dataset,
+        batch_size=cfg.data.batch_size,
+        seed=cfg.seed,
+        env=env,
+        num_workers=cfg.data.num_workers,
+        synth=_synth(cfg.data.noise),
+        start_step=step,
+    )
+
+
+# -- the step --------------------------------------------------------------------------------------
+
+
+def _autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float16
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def _backward_step(loss: Tensor, parts: Parts, clip: float | None) -> None:
+    """Backward (scaled for fp16), optional global-norm clipping, optimiser step."""
+    parts.optimizer.zero_grad(set_to_none=True)
+    parts.scaler.scale(loss).backward()
+    if clip is not None:
+        parts.scaler.unscale_(parts.optimizer)
+        torch.nn.utils.clip_grad_norm_(parts.trainable, clip)
+    parts.scaler.step(parts.optimizer)
+    parts.scaler.update()
+
+
+class LossWindow:
+    """Sums the loss and its terms on the device between logs (one sync per log, not per step)."""
+
+    def __init__(self, world_size: int) -> None:
+        self.world_size = world_size
+        self.sums: dict[str, Tensor] = {}
+        self.count = 0
+
+    def add(self, loss: Tensor, terms: Mapping[str, Tensor]) -> None:
+        for name, value in {"loss": loss.detach(), **terms}.items():
+            self.sums[name] = self.sums[name] + value if name in self.sums else value.clone()
+        self.count += 1
+
+    def flush(self, step: int) -> tuple[float, dict[str, float]]:
+        """The mean loss and terms since the last flush, averaged over all processes (every
+        rank calls this at the same steps); a non-finite loss stops the run."""
+        names = list(self.sums)
+        totals = distributed.all_reduce_sum(torch.stack([self.sums[k].float() for k in names]))
+        means = dict(zip(names, (totals / (self.count * self.world_size)).tolist(), strict=True))
+        self.sums, self.count = {}, 0
+        loss = means.pop("loss")
+        if not np.isfinite(loss):
+            raise RestoreKitError(
+                f"the training loss is {loss} at step {step}; lower optim.lr or set "
+                "optim.clip_grad_norm"
+            )
+        return loss, means
+
+
+# -- validation, checkpoints, exports --------------------------------------------------------------
+
+
+def _val_data(cfg: TrainConfig) -> tuple[Dataset, SynthesizeBatch | None] | None:
+    """The validation set and the noise for clean-only sets (``val.noise`` or ``data.noise``)."""
+    if cfg.val is None:
+        return None
+    dataset = build_dataset(cfg.val.dataset.name, **cfg.val.dataset.kwargs)
+    return dataset, _synth(cfg.val.noise or cfg.data.noise)
+
+
+def _validate_and_track(
+    cfg: TrainConfig,
+    env: DistEnv,
+    parts: Parts,
+    state: TrainState,
+    logger: RunLogger,
+    val_data: tuple[Dataset, SynthesizeBatch | None],
+) -> None:
+    """Validate (every rank takes a share), log, and export ``best`` when the metric improves."""
+    val = cfg.val
+    metrics = validate(
+        parts.eval_model,
+        val_data[0],
+        env=env,
+        seed=cfg.seed,
+        synth=val_data[1],
+        y_channel=val.y_channel,
+        tile=val.tile,
+        overlap=val.overlap,
+        max_images=val.max_images,
+    )
+    logger.val(state.step, metrics)
+    if state.best is None or metrics[val.metric] > state.best[val.metric]:
+        state.best = {**metrics, "step": state.step}
+        if env.is_main:
+            _export(cfg, parts, state, "best")
+
+
+def _export(cfg: TrainConfig, parts: Parts, state: TrainState, which: str) -> Path:
+    """Write ``<run>/<which>.safetensors`` with the recipe and metrics in its metadata."""
+    metrics = dict(state.best or {}) if which == "best" else {}
+    return save_model(
+        cfg.run_dir / f"{which}.safetensors",
+        parts.eval_model,
+        name=cfg.model.name,
+        kwargs=cfg.model.kwargs,
+        recipe=to_dict(cfg),
+        metrics=metrics,
+        training_step=state.step,
+        ema=cfg.ema is not None,
+    )
+
+
+def _save(cfg: TrainConfig, parts: Parts, state: TrainState, batches: TrainBatches) -> None:
+    """Write the checkpoint of ``state.step`` (rank 0 only)."""
+    payload = {
+        "format": CHECKPOINT_FORMAT,
+        "step": state.step,
+        "model": parts.model.state_dict(),
+        "optimizer": parts.optimizer.state_dict(),
+        "scheduler": {
+            "name": cfg.schedule.name,
+            "next_lr": lr_at(state.step, cfg.optim.lr, cfg.schedule, cfg.max_steps),
+        },
+        "ema": parts.ema.state_dict() if parts.ema is not None else None,
+        "scaler": parts.scaler.state_dict(),
+        "rng": rng_state(),
+        "data": {"seed": cfg.seed, **batches.state()},
+        "best": state.best,
+        "config": to_dict(cfg),
+    }
+    save_checkpoint(
+        checkpoint_path(cfg.run_dir, state.step), payload, dump_yaml(cfg), cfg.keep_last
+    )
+
+
+def _resume_path(cfg: TrainConfig, run_dir: Path) -> Path | None:
+    """The checkpoint to resume from; a fresh start refuses a run dir that has checkpoints."""
+    found = find_resume(run_dir, cfg.resume)
+    if cfg.resume is None and list_checkpoints(run_dir):
+        raise RestoreKitError(
+            "this run directory already has checkpoints; resume with --resume (resume=auto) "
+            "or choose another out_dir",
+            run_dir,
+        )
+    return found
+
+
+def _restore(parts: Parts, path: Path, cfg: TrainConfig) -> TrainState:
+    """Load a checkpoint into ``parts`` and the global RNGs; returns the state to continue."""
+    saved = load_checkpoint(path)
+    old = saved.get("config", {})
+    changed = _changed_keys(old, to_dict(cfg))
+    if old.get("max_steps") != cfg.max_steps and cfg.schedule.total_steps is None:
+        changed.append("max_steps (the schedule follows it; schedule.total_steps pins it)")
+    if changed and distributed.is_main():
+        print(
+            f"restorekit train: warning: resuming with a changed config: {', '.join(changed)}",
+            file=sys.stderr,
+        )
+    try:
+        parts.model.load_state_dict(saved["model"])
+        parts.optimizer.load_state_dict(saved["optimizer"])
+        if parts.ema is not None:
+            if saved["ema"] is None:
+                raise RestoreKitError("the checkpoint has no EMA weights but ema is enabled", path)
+            parts.ema.load_state_dict(saved["ema"])
+        if saved["scaler"] and parts.scaler.is_enabled():  # empty unless the run used fp16
+            parts.scaler.load_state_dict(saved["scaler"])
+    except (RuntimeError, ValueError, KeyError) as err:
+        raise RestoreKitError(f"the checkpoint does not fit this config ({err})", path) from None
+    set_rng_state(saved["rng"])
+    return TrainState(step=int(saved["step"]), best=saved.get("best"))
+
+
+def _changed_keys(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """Dotted keys whose values differ between two resolved configs (run-control keys aside)."""
+    changed = []
+    for key in sorted(set(old) | set(new)):
+        if not prefix and key in _RUN_CONTROL:
+            continue
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, Mapping) and isinstance(b, Mapping):
+            changed += _changed_keys(a, b, f"{prefix}{key}.")
+        elif a != b:
+            changed.append(f"{prefix}{key}")
+    return changed

@@ -1,0 +1,60 @@
+"""`restorekit info`: text and JSON output, EXIF orientation, usage errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from restorekit.cli.main import main
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "io"
+
+
+def test_text_output_for_several_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    Image.fromarray(np.zeros((3, 4, 2), np.uint8)).save(tmp_path / "la.png")
+    Image.fromarray(np.zeros((5, 6, 3), np.uint8)).quantize(4).save(tmp_path / "p.png")
+    jpg = FIXTURES / "orientation6.jpg"
+    assert main(["info", str(jpg), str(tmp_path / "la.png"), str(tmp_path / "p.png")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        f"{jpg}: JPEG, 6x8, RGB, 8-bit, EXIF orientation 6 applied (rotated 90 degrees clockwise)",
+        f"{tmp_path / 'la.png'}: PNG, 4x3, gray + alpha, 8-bit, no EXIF rotation",
+        f"{tmp_path / 'p.png'}: PNG, 6x5, RGB (from palette), 8-bit, no EXIF rotation",
+    ]
+
+
+def test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["info", "--json", str(FIXTURES / "rgba16.png")]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info == {
+        "path": str(FIXTURES / "rgba16.png"),
+        "format": "PNG",
+        "width": 5,
+        "height": 4,
+        "channels": "RGB",
+        "alpha": True,
+        "bit_depth": 16,
+        "source_mode": "RGBA;16",
+        "exif_orientation": 1,
+        "orientation_applied": "none",
+        "icc_profile": False,
+    }
+
+
+def test_good_files_are_described_even_when_one_is_bad(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["info", str(FIXTURES / "empty.png"), str(FIXTURES / "one_pixel.png")])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out.startswith(f"{FIXTURES / 'one_pixel.png'}: PNG, 1x1")
+    assert captured.err.startswith("restorekit info: error: ")
+
+
+def test_no_file_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["info"])
+    assert exc.value.code == 2
+    assert "FILE" in capsys.readouterr().err

@@ -1,0 +1,200 @@
+"""evaluate() + the report: table layout, JSON, per-image CSV, figure, determinism."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.io
+from PIL import Image
+from scipy.ndimage import uniform_filter
+
+from restorekit.errors import RestoreKitError
+from restorekit.eval import (
+    EvalSpec,
+    FunctionMethod,
+    GaussianProtocol,
+    NoisyMethod,
+    SiddValProtocol,
+    evaluate,
+    run_eval,
+)
+from restorekit.eval.figure import choose_crop
+
+
+def _blur(x: np.ndarray) -> np.ndarray:
+    return uniform_filter(x, size=(1, 3, 3), mode="reflect")
+
+
+def _methods() -> list:
+    return [NoisyMethod(), FunctionMethod("blur3", _blur, "3x3 box filter stand-in")]
+
+
+@pytest.fixture
+def clean_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "Tiny"
+    root.mkdir()
+    y, x = np.mgrid[0:48, 0:48]
+    for i in range(3):
+        base = 128 + 100 * np.sin((x + 7 * i) / 5.0) * np.cos(y / 7.0)
+        Image.fromarray(base.astype(np.uint8)).save(root / f"{i:02d}.png")
+    return root
+
+
+def _gaussian(clean_dir: Path) -> list[GaussianProtocol]:
+    return [GaussianProtocol(clean_dir, s) for s in (15, 50)]
+
+
+def test_evaluate_writes_everything(clean_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    report = evaluate(_gaussian(clean_dir), _methods(), out, figure_images=2, crop_size=32)
+    assert {p.name for p in out.iterdir()} == {
+        "report.md",
+        "report.json",
+        "per_image.csv",
+        "figure_gaussian-Tiny-s15.png",
+        "figure_gaussian-Tiny-s50.png",
+    }
+    with Image.open(out / "figure_gaussian-Tiny-s15.png") as fig:
+        assert fig.size[0] > 200 and fig.size[1] > 200
+    rows = list(csv.DictReader((out / "per_image.csv").open()))
+    assert len(rows) == 2 * 2 * 3  # protocols x methods x images
+    assert rows[0] == {
+        "protocol": "gaussian-Tiny-s15",
+        "metric": "uint8",
+        "method": "noisy",
+        "image": "00.png",
+        "psnr": rows[0]["psnr"],
+        "ssim": rows[0]["ssim"],
+        "method_info": "",
+        "note": "",
+    }
+    data = json.loads((out / "report.json").read_text())
+    assert [p["degradation"]["sigma_255"] for p in data["protocols"]] == [15.0, 50.0]
+    assert data["protocols"][0]["degradation"]["seed"] == 0
+    assert [m["name"] for m in data["methods"]] == ["noisy", "blur3"]
+    result = data["results"]["gaussian-Tiny-s50"]["uint8"]
+    assert result["blur3"]["psnr"] > result["noisy"]["psnr"]  # blur helps at sigma 50
+    assert result["noisy"]["images"] == 3
+    summary = report.summary()["gaussian-Tiny-s15"]["uint8"]["noisy"]
+    psnrs = [float(r["psnr"]) for r in rows if r["method"] == "noisy" and "s15" in r["protocol"]]
+    assert summary["psnr"] == pytest.approx(np.mean(psnrs), abs=1e-5)
+
+
+def test_figure_columns(clean_dir: Path) -> None:
+    protocols = _gaussian(clean_dir)[:1]
+    report = evaluate(protocols, _methods(), None, figure_images=2, crop_size=16, progress=False)
+    rows = report.figures["gaussian-Tiny-s15"]
+    assert [r.image for r in rows] == ["00.png", "01.png"]
+    captions = [caption.split("\n")[0] for caption, _ in rows[0].panels]
+    assert captions == ["noisy", "blur3", "clean"]
+    assert all(panel.shape == (1, 16, 16) for _, panel in rows[0].panels)
+    alone = evaluate(protocols, _methods()[1:], None, figure_images=1, progress=False)
+    first = alone.figures["gaussian-Tiny-s15"][0].panels
+    assert [c.split("\n")[0] for c, _ in first] == ["noisy input", "blur3", "clean"]
+
+
+def test_noisy_row_is_clipped_and_rounded(clean_dir: Path) -> None:
+    protocol = GaussianProtocol(clean_dir, 50, limit=1)
+    report = evaluate([protocol], [NoisyMethod()], None, progress=False)
+    sample = next(protocol.samples())
+    noisy8 = np.round(np.clip(sample.noisy.astype(np.float64), 0, 1) * 255)
+    clean8 = np.round(sample.clean.astype(np.float64) * 255)
+    expected = 10 * np.log10(255**2 / np.mean((noisy8 - clean8) ** 2))
+    assert report.records[0].psnr == pytest.approx(expected, abs=1e-9)
+
+
+def test_markdown_table_layout(clean_dir: Path) -> None:
+    report = evaluate(_gaussian(clean_dir), _methods(), None, progress=False)
+    lines = report.markdown_table().splitlines()
+    assert lines[0] == "| method | Tiny σ=15 [uint8] | Tiny σ=50 [uint8] |"
+    assert lines[1] == "|---|---|---|"
+    assert [line.split("|")[1].strip() for line in lines[2:]] == ["noisy", "blur3"]
+    cell = lines[2].split("|")[2].strip()
+    psnr_text, ssim_text = cell.split(" / ")
+    assert len(psnr_text.split(".")[1]) == 2 and len(ssim_text.split(".")[1]) == 4
+    text = report.markdown()
+    for needed in ("## Protocols", "## Methods", "seed", "NOT clipped", "3x3 box filter"):
+        assert needed in text
+
+
+def test_same_run_twice_same_numbers(clean_dir: Path, tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        evaluate(_gaussian(clean_dir), _methods(), tmp_path / name, figure_images=1)
+    assert (tmp_path / "a" / "per_image.csv").read_bytes() == (
+        tmp_path / "b" / "per_image.csv"
+    ).read_bytes()
+    a = json.loads((tmp_path / "a" / "report.json").read_text())
+    b = json.loads((tmp_path / "b" / "report.json").read_text())
+    a.pop("seconds_per_image"), b.pop("seconds_per_image")
+    assert a == b
+
+
+def test_sidd_val_two_named_variants(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    gt = rng.integers(30, 220, (1, 2, 32, 32, 3), dtype=np.uint8)
+    noisy = np.clip(gt + rng.integers(-20, 21, gt.shape), 0, 255).astype(np.uint8)
+    scipy.io.savemat(tmp_path / "n.mat", {"ValidationNoisyBlocksSrgb": noisy})
+    scipy.io.savemat(tmp_path / "g.mat", {"ValidationGtBlocksSrgb": gt})
+    protocol = SiddValProtocol(tmp_path / "n.mat", tmp_path / "g.mat")
+    bright = FunctionMethod("bright", lambda x: x + 0.5)  # exceeds 1 -> BasicSR peak 255
+    report = evaluate([protocol], [NoisyMethod(), bright], tmp_path / "o", progress=False)
+    header = report.markdown_table().splitlines()[0]
+    assert header == "| method | SIDD val [clamp01] | SIDD val [hinet-float] |"
+    summary = report.summary()["sidd-val"]
+    assert summary["hinet-float"]["noisy"]["ssim"] is None
+    assert summary["clamp01"]["noisy"]["ssim"] is not None
+    assert summary["hinet-float"]["noisy"]["psnr"] == pytest.approx(
+        summary["clamp01"]["noisy"]["psnr"]
+    )
+    assert sum(summary["hinet-float"]["bright"]["notes"].values()) == 2
+    assert summary["hinet-float"]["bright"]["psnr"] > summary["clamp01"]["bright"]["psnr"] + 40
+    bright_row = report.markdown_table().splitlines()[3]
+    assert bright_row.split("|")[3].strip().endswith("*")
+    assert "2 of 2 images scored with peak=255" in (tmp_path / "o" / "report.md").read_text()
+
+
+def test_bad_methods(clean_dir: Path) -> None:
+    with pytest.raises(RestoreKitError, match="distinct"):
+        evaluate(_gaussian(clean_dir), [NoisyMethod(), NoisyMethod()], None)
+    crop = FunctionMethod("crop", lambda x: x[:, 1:, :])
+    with pytest.raises(RestoreKitError, match="shape"):
+        evaluate(_gaussian(clean_dir), [crop], None, progress=False)
+
+
+def test_choose_crop_prefers_texture() -> None:
+    image = np.zeros((1, 64, 64), np.float32)
+    image[:, 40:56, 8:24] = np.random.default_rng(0).random((16, 16))
+    top, left, h, w = choose_crop(image, 32)
+    assert (h, w) == (32, 32)
+    assert top <= 40 and top + h >= 56 and left <= 8 and left + w >= 24
+    assert choose_crop(np.zeros((3, 20, 30), np.float32), 64)[2:] == (20, 30)
+
+
+def test_eval_spec_validation(clean_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(RestoreKitError, match="--dataset"):
+        EvalSpec(protocol="gaussian", out=str(tmp_path))
+    with pytest.raises(RestoreKitError, match="--noisy-mat"):
+        EvalSpec(protocol="sidd-val", out=str(tmp_path))
+    with pytest.raises(RestoreKitError, match="--dnd-root"):
+        EvalSpec(protocol="dnd-export", out=str(tmp_path))
+    with pytest.raises(RestoreKitError, match="--tile"):
+        EvalSpec(protocol="gaussian", dataset="x", out=str(tmp_path), tile=4)
+    with pytest.raises(RestoreKitError, match="unknown protocol"):
+        EvalSpec(protocol="nope", out=str(tmp_path))
+    spec = EvalSpec(
+        protocol="gaussian",
+        dataset=str(clean_dir),
+        sigmas=(25.0,),
+        out=str(tmp_path / "r"),
+        limit=2,
+        progress=False,
+        crop_border=2,
+    )
+    report = run_eval(spec)
+    assert report.settings["limit"] == 2
+    assert {r.image for r in report.records} == {"00.png", "01.png"}
+    assert report.protocols[0]["metrics"][0]["crop_border"] == 2
