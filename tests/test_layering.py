@@ -20,6 +20,7 @@ ALLOWED: dict[str, set[str]] = {
     "infer": {"io", "models", "weights"},
     "train": {"io", "metrics", "noise", "data", "models", "weights", "infer"},
     "eval": {"io", "metrics", "noise", "data", "models", "weights", "infer"},
+    "adapt": {"io", "metrics", "noise", "data", "models", "weights", "infer", "train", "eval"},
 }
 ROOT_HELPERS = {"errors", "__init__"}
 

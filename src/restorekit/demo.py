@@ -83,6 +83,14 @@ def run_demo(
     tile: int | str | None = "auto",
 ) -> DemoResult:
     """Run the demo; writes ``noisy.png``, ``bm3d.png``, ``<model>.png``, ``side_by_side.png``."""
+    result = DemoResult()
+    net = None
+    if model in bundled_models() or Path(model).is_file():
+        net = load_model(model)
+    elif model == DEFAULT_MODEL:
+        result.placeholder = True
+    else:
+        raise RestoreKitError(f"no such model file or bundled model: {model}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     clean = clean_sample()
@@ -90,16 +98,10 @@ def run_demo(
     images: dict[str, np.ndarray] = {"noisy": noisy}
     if bm3d:
         images["bm3d"], _ = BM3DMethod().run(noisy, None)
-    result = DemoResult()
-    if model in bundled_models() or Path(model).is_file():
-        net = load_model(model)
+    if net is not None:
         with torch.inference_mode():
             restored = restore(net, torch.from_numpy(noisy)[None], tile=tile)
         images[Path(model).stem] = restored[0].clamp(0, 1).numpy()
-    elif model == DEFAULT_MODEL:
-        result.placeholder = True
-    else:
-        raise RestoreKitError(f"no such model file or bundled model: {model}")
     for name, image in images.items():
         result.scores[name] = score(image, clean)
         path = out / f"{name}.png"

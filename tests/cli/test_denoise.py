@@ -11,27 +11,12 @@ import torch
 from restorekit.cli.main import main
 from restorekit.infer.loading import DEFAULT_MODEL
 from restorekit.io import read_image, write_image
-from restorekit.models import build_model
-from restorekit.weights import bundled_models, save_model
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """One intra-op thread: on the shared 2-core machine two spinning threads run far slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+from restorekit.weights import bundled_models
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory) -> Path:
-    torch.manual_seed(0)
-    kwargs = {"width": 4, "estimator_width": 4}
-    folder = tmp_path_factory.mktemp("models")
-    return save_model(
-        folder / "tiny.safetensors", build_model("aindnet", **kwargs), name="aindnet", kwargs=kwargs
-    )
+def model(tiny_model_file) -> Path:
+    return tiny_model_file("aindnet", "tiny.safetensors", width=4, estimator_width=4)
 
 
 @pytest.fixture

@@ -5,32 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
 
 from restorekit.cli.main import main
-from restorekit.models import build_model
-from restorekit.weights import save_model
 
 pytest.importorskip("onnxruntime")
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """One intra-op thread: on the shared 2-core machine two spinning threads run far slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory) -> Path:
-    torch.manual_seed(0)
-    kwargs = {"wf": 4, "depth": 3}
-    folder = tmp_path_factory.mktemp("models")
-    return save_model(
-        folder / "hinet.safetensors", build_model("hinet", **kwargs), name="hinet", kwargs=kwargs
-    )
+def model(tiny_model_file) -> Path:
+    return tiny_model_file("hinet", "hinet.safetensors", wf=4, depth=3)
 
 
 def test_export_onnx(model: Path, tmp_path: Path, capsys) -> None:

@@ -45,15 +45,6 @@ class StatsDenoiser(nn.Module):
         return RestorationOutput(image=image, stages=[image], noise_map=gate * 0.05)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """One intra-op thread: on the shared 2-core machine two spinning threads run far slower."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def psnr(a: Tensor, b: Tensor) -> float:
     return 10 * math.log10(1.0 / float(((a - b) ** 2).mean()))
 

@@ -14,7 +14,18 @@ from collections.abc import Sequence
 from restorekit import __version__
 from restorekit.errors import RestoreKitError
 
-COMMANDS = ("denoise", "train", "eval", "synth", "export", "info", "prepare", "demo")
+COMMANDS = (
+    "denoise",
+    "train",
+    "eval",
+    "synth",
+    "export",
+    "adapt",
+    "calibrate",
+    "info",
+    "prepare",
+    "demo",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

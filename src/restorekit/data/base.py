@@ -26,7 +26,12 @@ SampleKey = int | tuple[int, int]
 
 
 class ImageDataset(Dataset):
-    """Base class: subclasses list their items and load one as CHW float32 arrays by role."""
+    """Base class: subclasses list their items and load one as CHW float32 arrays by role.
+
+    Options of every dataset: ``patch_size`` (None: whole images), ``augment`` (random dihedral
+    transform), ``channels`` (1, 3, or None to keep each image's own), ``seed`` and ``length``
+    (see the module notes). Subclasses take their layout options and pass ``**options`` on.
+    """
 
     def __init__(
         self,

@@ -10,6 +10,7 @@ import json
 from collections.abc import Sequence
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 from restorekit.data.base import FileDataset, FileItem
 from restorekit.errors import RestoreKitError
@@ -110,7 +111,7 @@ class CleanFolder(FileDataset):
     """Clean images only, yielding ``{"clean", "name"}``; noise is synthesised per batch later.
 
     ``root`` is a folder, a glob or a list of them (e.g. DIV2K + BSD400). ``split_file`` and
-    ``split`` keep only the listed names.
+    ``split`` keep only the listed names. ``options``: those of :class:`FileDataset`.
     """
 
     def __init__(
@@ -119,12 +120,7 @@ class CleanFolder(FileDataset):
         *,
         split_file: PathArg | None = None,
         split: str | None = None,
-        patch_size: int | None = None,
-        augment: bool = False,
-        channels: int | None = 3,
-        cache: bool = False,
-        seed: int = 0,
-        length: int | None = None,
+        **options: Any,
     ) -> None:
         roots = [root] if isinstance(root, str | PathLike) else list(root)
         if split_file is None and split is not None:
@@ -138,15 +134,7 @@ class CleanFolder(FileDataset):
         if split_file is not None:
             found = _pick(found, read_split(split_file, split), split_file)
         items = [FileItem(rel, {"clean": path}) for rel, path in found]
-        super().__init__(
-            items,
-            cache=cache,
-            patch_size=patch_size,
-            augment=augment,
-            channels=channels,
-            seed=seed,
-            length=length,
-        )
+        super().__init__(items, **options)
 
 
 def _pick(
@@ -171,6 +159,7 @@ class PairedFolder(FileDataset):
 
     Files pair by name up to the extension. ``split_file`` + ``split`` (e.g. PolyU's
     ``split.json`` with "train"/"test") keep only the listed names, in the listed order.
+    ``options``: those of :class:`FileDataset`.
     """
 
     def __init__(
@@ -181,12 +170,7 @@ class PairedFolder(FileDataset):
         clean_dir: PathArg | None = None,
         split_file: PathArg | None = None,
         split: str | None = None,
-        patch_size: int | None = None,
-        augment: bool = False,
-        channels: int | None = 3,
-        cache: bool = False,
-        seed: int = 0,
-        length: int | None = None,
+        **options: Any,
     ) -> None:
         if root is not None and (noisy_dir is not None or clean_dir is not None):
             raise RestoreKitError("give either 'root' or 'noisy_dir' + 'clean_dir', not both")
@@ -199,40 +183,15 @@ class PairedFolder(FileDataset):
         if split_file is None and split is not None:
             raise RestoreKitError("'split' needs a 'split_file'")
         names = None if split_file is None else read_split(split_file, split)
-        super().__init__(
-            pair_folders(noisy_dir, clean_dir, names),
-            cache=cache,
-            patch_size=patch_size,
-            augment=augment,
-            channels=channels,
-            seed=seed,
-            length=length,
-        )
+        super().__init__(pair_folders(noisy_dir, clean_dir, names), **options)
 
 
 class Rain13k(FileDataset):
     """Deraining pairs in MPRNet's layout: ``root/input`` (rainy, as "noisy") + ``root/target``.
 
     The same layout holds Rain13K training data and the Rain100H/L, Test100/1200/2800 test sets.
+    ``options``: those of :class:`FileDataset`.
     """
 
-    def __init__(
-        self,
-        root: PathArg,
-        *,
-        patch_size: int | None = None,
-        augment: bool = False,
-        channels: int | None = 3,
-        cache: bool = False,
-        seed: int = 0,
-        length: int | None = None,
-    ) -> None:
-        super().__init__(
-            pair_folders(Path(root) / "input", Path(root) / "target"),
-            cache=cache,
-            patch_size=patch_size,
-            augment=augment,
-            channels=channels,
-            seed=seed,
-            length=length,
-        )
+    def __init__(self, root: PathArg, **options: Any) -> None:
+        super().__init__(pair_folders(Path(root) / "input", Path(root) / "target"), **options)

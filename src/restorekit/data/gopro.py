@@ -9,6 +9,7 @@ crops of ``restorekit prepare gopro`` through ``paired_folder`` instead of full 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from restorekit.data.base import FileDataset, FileItem
 from restorekit.data.folders import PathArg, pair_folders
@@ -32,26 +33,7 @@ def gopro_pairs(root: PathArg, split: str = "train") -> list[FileItem]:
 
 
 class GoPro(FileDataset):
-    """GoPro blur/sharp pairs of ``split`` ("train" or "test")."""
+    """GoPro blur/sharp pairs of ``split`` ("train" or "test"); ``options``: see FileDataset."""
 
-    def __init__(
-        self,
-        root: PathArg,
-        *,
-        split: str = "train",
-        patch_size: int | None = None,
-        augment: bool = False,
-        channels: int | None = 3,
-        cache: bool = False,
-        seed: int = 0,
-        length: int | None = None,
-    ) -> None:
-        super().__init__(
-            gopro_pairs(root, split),
-            cache=cache,
-            patch_size=patch_size,
-            augment=augment,
-            channels=channels,
-            seed=seed,
-            length=length,
-        )
+    def __init__(self, root: PathArg, *, split: str = "train", **options: Any) -> None:
+        super().__init__(gopro_pairs(root, split), **options)

@@ -28,6 +28,26 @@ def list_datasets() -> list[str]:
     return sorted(DATASETS)
 
 
+def dataset_options(cls: type[ImageDataset]) -> list[str]:
+    """The keyword options of dataset class ``cls``: its own, then those of its bases.
+
+    A dataset's ``__init__`` names its layout options and passes ``**options`` on to its base
+    class, whose keyword-only parameters (``cache``, ``patch_size``, ...) are then options too,
+    up the chain until an ``__init__`` without ``**options``.
+    """
+    names: list[str] = []
+    inits = [vars(k)["__init__"] for k in cls.__mro__ if "__init__" in vars(k)]
+    for depth, init in enumerate(inits):
+        params = list(inspect.signature(init).parameters.values())[1:]
+        for p in params:
+            passed_on = p.kind is p.VAR_KEYWORD or p.name in names
+            if not passed_on and (depth == 0 or p.kind is p.KEYWORD_ONLY):
+                names.append(p.name)
+        if not any(p.kind is p.VAR_KEYWORD for p in params):
+            break
+    return names
+
+
 def build_dataset(name: str, **kwargs: Any) -> ImageDataset:
     """Build dataset ``name`` with ``kwargs``; unknown names and options are user errors."""
     try:
@@ -36,8 +56,7 @@ def build_dataset(name: str, **kwargs: Any) -> ImageDataset:
         raise RestoreKitError(
             f"unknown dataset '{name}'; known datasets: {', '.join(list_datasets())}"
         ) from None
-    params = inspect.signature(cls.__init__).parameters
-    known = [p for p in params if p != "self"]
+    known = dataset_options(cls)
     unknown = sorted(k for k in kwargs if k not in known)
     if unknown:
         raise RestoreKitError(
@@ -45,8 +64,10 @@ def build_dataset(name: str, **kwargs: Any) -> ImageDataset:
         )
     missing = [
         p.name
-        for p in params.values()
-        if p.name != "self" and p.default is inspect.Parameter.empty and p.name not in kwargs
+        for p in list(inspect.signature(cls.__init__).parameters.values())[1:]
+        if p.default is p.empty
+        and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        and p.name not in kwargs
     ]
     if missing:
         raise RestoreKitError(f"dataset '{name}' needs option(s) {', '.join(missing)}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -57,28 +58,13 @@ def sidd_medium_pairs(root: PathArg) -> list[FileItem]:
 
 
 class SIDDMedium(FileDataset):
-    """SIDD-Medium sRGB pairs read from the original folders (full frames; see module notes)."""
+    """SIDD-Medium sRGB pairs read from the original folders (full frames; see module notes).
 
-    def __init__(
-        self,
-        root: PathArg,
-        *,
-        patch_size: int | None = None,
-        augment: bool = False,
-        channels: int | None = 3,
-        cache: bool = False,
-        seed: int = 0,
-        length: int | None = None,
-    ) -> None:
-        super().__init__(
-            sidd_medium_pairs(root),
-            cache=cache,
-            patch_size=patch_size,
-            augment=augment,
-            channels=channels,
-            seed=seed,
-            length=length,
-        )
+    ``options``: those of :class:`FileDataset`.
+    """
+
+    def __init__(self, root: PathArg, **options: Any) -> None:
+        super().__init__(sidd_medium_pairs(root), **options)
 
 
 class SIDDVal(ImageDataset):
@@ -86,22 +72,11 @@ class SIDDVal(ImageDataset):
 
     Both numbers are 0-based. ``root`` holds ``ValidationNoisyBlocksSrgb.mat`` and
     ``ValidationGtBlocksSrgb.mat``; both arrays are loaded into memory as uint8 (2 x 252 MB)
-    when the dataset is built.
+    when the dataset is built. ``options``: those of :class:`ImageDataset`.
     """
 
-    def __init__(
-        self,
-        root: PathArg,
-        *,
-        patch_size: int | None = None,
-        augment: bool = False,
-        channels: int | None = 3,
-        seed: int = 0,
-        length: int | None = None,
-    ) -> None:
-        super().__init__(
-            patch_size=patch_size, augment=augment, channels=channels, seed=seed, length=length
-        )
+    def __init__(self, root: PathArg, **options: Any) -> None:
+        super().__init__(**options)
         self.blocks: dict[str, np.ndarray] = {}
         for role, stem in SIDD_VAL_FILES.items():
             path = Path(root) / f"{stem}.mat"

@@ -146,6 +146,14 @@ def _noise_map_image(noise_map: Tensor, how: str) -> np.ndarray:
     return (noise_map * NOISE_MAP_GAIN).clamp(0, 1).cpu().numpy()
 
 
+def _estimates_noise(net: torch.nn.Module, channels: int, multiple: int, device: Any) -> bool:
+    """Whether ``net`` returns a noise map, from one forward pass on a tiny input."""
+    side = max(multiple, 16)
+    with torch.inference_mode():
+        out = net(torch.full((1, channels, side, side), 0.5, device=device))
+    return getattr(out, "noise_map", None) is not None
+
+
 def _write(path: Path, image: Any, **kwargs: Any) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -198,6 +206,8 @@ def denoise_files(
     check_precision(precision, target)
     multiple = int(getattr(net, "size_multiple", 1))
     channels = model_channels(net)
+    if noise_map is not None and not _estimates_noise(net, channels, multiple, target):
+        raise RestoreKitError("this model estimates no noise map (AINDNet does)", noise_map)
     memory: MemoryModel | None = None
     show = len(jobs) > 1 and sys.stderr.isatty() if progress is None else progress
     written: list[Path] = []
@@ -223,13 +233,13 @@ def denoise_files(
             max_memory=max_memory,
             memory=memory,
         )
-        if job.noise_map is not None and out.noise_map is None:
-            raise RestoreKitError("this model estimates no noise map (AINDNet does)", job.noise_map)
         result = _undo_channels(out.image, how)[0].clamp(0, 1).cpu().numpy()
         _write(job.target, result, meta=meta)
         written.append(job.target)
         if job.noise_map is not None:
             depth = 16 if job.noise_map.suffix.lower() in (".png", ".tif", ".tiff") else 8
+            if out.noise_map is None:  # checked before the loop; a model may still vary
+                raise RestoreKitError("the model returned no noise map", job.noise_map)
             _write(job.noise_map, _noise_map_image(out.noise_map, how), bit_depth=depth)
             written.append(job.noise_map)
     return written

@@ -18,6 +18,8 @@ Images smaller than 11 x 11 (after ``crop_border``) have no valid window and rai
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -27,6 +29,8 @@ from restorekit.metrics.common import prepare_pair, prepare_pair_torch
 WINDOW = 11
 SIGMA = 1.5
 K1, K2 = 0.01, 0.03
+
+_Array = TypeVar("_Array", np.ndarray, torch.Tensor)
 
 
 def gaussian_window(size: int = WINDOW, sigma: float = SIGMA) -> np.ndarray:
@@ -46,8 +50,7 @@ def ssim(
 ) -> float:
     """Mean SSIM of two (C, H, W) or (H, W) arrays (channels averaged), see module docstring."""
     a, b = prepare_pair(x, y, data_range=data_range, crop_border=crop_border, y_channel=y_channel)
-    if min(a.shape[-2:]) < WINDOW:
-        raise ValueError(f"SSIM needs images of at least {WINDOW}x{WINDOW}, got {a.shape[-2:]}")
+    _check_size(a.shape[-2:])
     return float(np.mean([_ssim_map(a[c], b[c], data_range).mean() for c in range(a.shape[0])]))
 
 
@@ -65,10 +68,23 @@ def _ssim_map(a: np.ndarray, b: np.ndarray, data_range: float) -> np.ndarray:
     var_a = _valid_filter(a * a, g) - mu_a**2
     var_b = _valid_filter(b * b, g) - mu_b**2
     cov = _valid_filter(a * b, g) - mu_a * mu_b
+    return _ssim_formula(mu_a, mu_b, var_a, var_b, cov, data_range)
+
+
+def _ssim_formula(
+    mu_a: _Array, mu_b: _Array, var_a: _Array, var_b: _Array, cov: _Array, data_range: float
+) -> _Array:
+    """The SSIM map from local means, variances and covariance (numpy arrays or tensors)."""
     c1, c2 = (K1 * data_range) ** 2, (K2 * data_range) ** 2
     return ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / (
         (mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2)
     )
+
+
+def _check_size(size: tuple[int, ...]) -> None:
+    """SSIM has no valid window on images smaller than the window."""
+    if min(size) < WINDOW:
+        raise ValueError(f"SSIM needs images of at least {WINDOW}x{WINDOW}, got {tuple(size)}")
 
 
 def ssim_torch(
@@ -83,10 +99,7 @@ def ssim_torch(
     a, b = prepare_pair_torch(
         x, y, data_range=data_range, crop_border=crop_border, y_channel=y_channel
     )
-    if min(a.shape[-2:]) < WINDOW:
-        raise ValueError(
-            f"SSIM needs images of at least {WINDOW}x{WINDOW}, got {tuple(a.shape[-2:])}"
-        )
+    _check_size(a.shape[-2:])
     channels = a.shape[1]
     g = torch.as_tensor(gaussian_window(), dtype=a.dtype, device=a.device)
     stack = torch.cat([a, b, a * a, b * b, a * b], dim=1)
@@ -94,9 +107,5 @@ def ssim_torch(
     stack = F.conv2d(stack, g.view(1, 1, -1, 1).expand(groups, 1, -1, 1), groups=groups)
     stack = F.conv2d(stack, g.view(1, 1, 1, -1).expand(groups, 1, 1, -1), groups=groups)
     mu_a, mu_b, aa, bb, ab = stack.split(channels, dim=1)
-    var_a, var_b, cov = aa - mu_a**2, bb - mu_b**2, ab - mu_a * mu_b
-    c1, c2 = (K1 * data_range) ** 2, (K2 * data_range) ** 2
-    smap = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / (
-        (mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2)
-    )
+    smap = _ssim_formula(mu_a, mu_b, aa - mu_a**2, bb - mu_b**2, ab - mu_a * mu_b, data_range)
     return smap.flatten(1).mean(dim=1)

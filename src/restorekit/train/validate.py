@@ -15,19 +15,15 @@ from torch.utils.data import Dataset
 from restorekit.data import SynthesizeBatch
 from restorekit.errors import RestoreKitError
 from restorekit.infer import restore
-from restorekit.metrics import psnr_torch, ssim_torch
+from restorekit.metrics import psnr_torch, ssim_torch, to_y_torch
 from restorekit.train.batches import VAL_NOISE, sample_seed
 from restorekit.train.distributed import DistEnv, all_reduce_sum
 
-_LUMA = (65.481 / 255.0, 128.553 / 255.0, 24.966 / 255.0)
-
 
 def to_y(x: Tensor) -> Tensor:
-    """BT.601 luma in [0, 1] of an RGB batch in [0, 1] (MATLAB ``rgb2ycbcr``'s Y / 255)."""
-    if x.shape[1] == 1:
-        return x
-    weights = x.new_tensor(_LUMA).view(1, 3, 1, 1)
-    return (x * weights).sum(dim=1, keepdim=True) + 16.0 / 255.0
+    """BT.601 luma in [0, 1] of an RGB batch in [0, 1] (MATLAB ``rgb2ycbcr``'s Y / 255);
+    a gray batch is already luma and is returned as it is."""
+    return x if x.shape[1] == 1 else to_y_torch(x, data_range=1.0)
 
 
 @torch.no_grad()
