@@ -2,7 +2,7 @@
 
 Examples::
 
-    restorekit calibrate mycam_pairs/          # writes noise_calibration.{yaml,json,png}
+    restorekit calibrate mycam_pairs/          # noise_calibration.yaml, .fit.json, .plot.png
     restorekit calibrate ../shared/data/PolyU --split-file ../shared/data/PolyU/split.json \\
         --split train -o polyu_noise.yaml
 
@@ -25,8 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "-o",
         "--output",
         default="noise_calibration.yaml",
-        help="recipe section to write (.yaml); the fit goes beside it as .json and the plot "
-        "as .png (default noise_calibration.yaml)",
+        help="recipe section to write (.yaml); the fit goes beside it as STEM.fit.json and "
+        "the plot as STEM.plot.png (default noise_calibration.yaml)",
     )
     parser.add_argument(
         "--model",

@@ -1,0 +1,389 @@
+"""Few-shot adaptation: fine-tune a pre-trained denoiser's transfer groups on a camera's pairs.
+
+AINDNet's claim (Kim et al., CVPR 2020, sec. 3.2 and Table 5) is that a model trained on
+synthetic noise adapts to a new camera's real noise by updating only its AIN modules, noise
+estimator and last conv, with very few real pairs. :func:`adapt` does that on a laptop CPU:
+
+1. load the base model (a bundled name or any file ``restorekit.load_model`` reads) and freeze
+   all but ``restorekit.models.transfer_parameters`` (``trainable="all"`` trains everything);
+2. hold out part of the pairs (``restorekit.adapt.pairs.split_holdout``) and score it before;
+3. loop: learning rate (``restorekit.train.lr_at``, a constant after a short warm-up) -> a batch
+   of random patches (``restorekit.train.batches.TrainBatches``) -> L1 loss -> Adam step; every
+   ``eval_every`` steps score the hold-out (``restorekit.train.validate``) and keep the best
+   weights; stop after ``patience`` scores without an improvement of ``min_delta`` dB, at the
+   time budget (leaving time for the last score) or at ``max_steps``;
+4. put the best weights back (the base itself if nothing beat it) and, with ``output``, write
+   them with ``restorekit.weights.save_model``: the base's registry name and kwargs, so the
+   file loads wherever a model loads, and an ``adapt`` metadata entry recording the base, the
+   pairs, the hold-out, the scores before and after, the steps and the seconds.
+
+The "after" score is the best hold-out score, which also chose the weights (early stopping),
+so it is slightly optimistic; judge the gain on images not used at all.
+
+Deterministic under ``seed`` for a given number of steps (patches come from the per-sample RNG
+of ``restorekit.data``; the CPU runs with a fixed thread count). A time budget can stop at a
+different step from run to run; ``max_steps`` without ``minutes`` is fully reproducible.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from torch import nn
+
+from restorekit.adapt.pairs import HoldoutBy, Pair, PairDataset, load_pairs, split_holdout
+from restorekit.errors import RestoreKitError
+from restorekit.infer.loading import DEFAULT_MODEL, model_channels
+from restorekit.infer.precision import select_device
+from restorekit.models.transfer import freeze_for_transfer
+from restorekit.train.batches import TrainBatches
+from restorekit.train.config import OptimConfig, ScheduleConfig
+from restorekit.train.distributed import DistEnv
+from restorekit.train.losses import build_loss
+from restorekit.train.schedule import lr_at, set_lr
+from restorekit.train.trainer import build_optimizer
+from restorekit.train.validate import validate
+from restorekit.weights import bundled_models, load_model, save_model
+
+PathArg = str | PathLike[str]
+STEPS_PER_EPOCH = 64  # batches per pass over the (few) pairs; only sets how patches are dealt
+SCORING = (
+    "held-out images centre-cropped to at most eval_size pixels per side, whole-image "
+    "inference, output clamped to [0,1], float PSNR/SSIM with data range 1 "
+    "(restorekit.train.validate)"
+)
+
+
+@dataclass(frozen=True)
+class AdaptOptions:
+    """Settings of one adaptation (the CLI flags of ``restorekit adapt``).
+
+    ``minutes``: wall-clock budget (None: none); ``max_steps``: update limit (None: none); at
+    least one must be set. ``patience`` counts hold-out scores, taken every ``eval_every``
+    steps, without an improvement of more than ``min_delta`` dB. ``threads``: CPU threads for
+    torch (None: torch's default).
+    """
+
+    base: str = "aindnet-real"
+    trainable: Literal["transfer", "all"] = "transfer"
+    minutes: float | None = 10.0
+    max_steps: int | None = None
+    lr: float = 2e-4
+    warmup_steps: int = 10
+    batch_size: int = 8
+    patch_size: int = 96
+    holdout: float = 0.25
+    holdout_by: HoldoutBy = "auto"
+    eval_every: int = 25
+    patience: int = 4
+    min_delta: float = 0.01
+    eval_size: int | None = 512
+    seed: int = 0
+    threads: int | None = None
+    device: str = "cpu"
+    progress: bool | None = None
+
+    def __post_init__(self) -> None:
+        checks = [
+            (self.trainable in ("transfer", "all"), "trainable must be transfer or all"),
+            (self.minutes is None or self.minutes > 0, "minutes must be > 0"),
+            (self.max_steps is None or self.max_steps >= 1, "max_steps must be >= 1"),
+            (
+                self.minutes is not None or self.max_steps is not None,
+                "give a time budget (minutes) or max_steps, or both",
+            ),
+            (0 < self.lr < 1, "lr must be in (0, 1)"),
+            (self.warmup_steps >= 0, "warmup_steps must be >= 0"),
+            (self.batch_size >= 1, "batch_size must be >= 1"),
+            (self.patch_size >= 8, "patch_size must be >= 8"),
+            (0 < self.holdout < 1, "holdout must be in (0, 1)"),
+            (self.holdout_by in ("auto", "pairs", "strip"), "holdout_by: auto, pairs or strip"),
+            (self.eval_every >= 1, "eval_every must be >= 1"),
+            (self.patience >= 1, "patience must be >= 1"),
+            (self.min_delta >= 0, "min_delta must be >= 0"),
+            (self.eval_size is None or self.eval_size >= 16, "eval_size must be >= 16"),
+            (0 <= self.seed < 2**31, "seed must be in [0, 2**31)"),
+            (self.threads is None or self.threads >= 1, "threads must be >= 1"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise RestoreKitError(f"adapt: {message}")
+
+
+@dataclass(frozen=True)
+class AdaptResult:
+    """What an adaptation did; ``model`` holds the chosen (best hold-out) weights, eval mode."""
+
+    model: nn.Module
+    output: Path | None
+    before: dict[str, float]
+    after: dict[str, float]
+    steps: int
+    best_step: int
+    seconds: float
+    stopped: str
+    train_pairs: tuple[str, ...]
+    held_out: tuple[str, ...]
+    holdout_by: str
+    history: tuple[dict[str, float], ...] = ()
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def gain(self) -> float:
+        """Hold-out PSNR after minus before, in dB."""
+        return self.after["psnr"] - self.before["psnr"]
+
+    def summary(self) -> str:
+        """Two lines for a terminal."""
+        b, a = self.before, self.after
+        held = f"{len(self.held_out)} held-out {'pair' if self.holdout_by == 'pairs' else 'strip'}"
+        return (
+            f"{len(self.train_pairs)} training pair(s), {held}(s); stopped: {self.stopped} "
+            f"after {self.steps} steps in {_clock(self.seconds)} (best at step {self.best_step})\n"
+            f"held-out PSNR {b['psnr']:.2f} -> {a['psnr']:.2f} dB ({self.gain:+.2f}), "
+            f"SSIM {b['ssim']:.4f} -> {a['ssim']:.4f}"
+        )
+
+
+@dataclass
+class _Best:
+    """The best hold-out score so far, its step and weights, and the scores since it improved."""
+
+    score: dict[str, float]
+    step: int
+    weights: list[torch.Tensor]
+    misses: int = 0
+
+    def offer(self, scored: dict[str, float], params: list, min_delta: float) -> None:
+        """Keep ``scored`` (with ``step``) and copies of ``params`` if its PSNR is higher by
+        more than ``min_delta`` dB; otherwise count a miss."""
+        if scored["psnr"] > self.score["psnr"] + min_delta:
+            self.score = {k: v for k, v in scored.items() if k != "step"}
+            self.step, self.misses = int(scored["step"]), 0
+            self.weights = [p.detach().clone() for p in params]
+        else:
+            self.misses += 1
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}m{rest:02d}s"
+
+
+def adapt(
+    pairs: PathArg | Sequence[Pair],
+    output: PathArg | None = None,
+    *,
+    names: Sequence[str] | None = None,
+    split_file: PathArg | None = None,
+    split: str | None = None,
+    **options: Any,
+) -> AdaptResult:
+    """Fine-tune ``options["base"]`` on ``pairs`` and write the result to ``output``.
+
+    ``pairs``: a folder (see ``restorekit.adapt.pairs``; ``names`` or ``split_file`` +
+    ``split`` pick some of its pairs) or loaded :class:`Pair` s. ``options`` are the fields of
+    :class:`AdaptOptions`.
+    """
+    selection = {"names": names, "split_file": split_file, "split": split}
+    try:
+        opts = AdaptOptions(**options)
+    except TypeError as err:
+        known = ", ".join(f.name for f in dataclasses.fields(AdaptOptions))
+        raise RestoreKitError(f"adapt: {err} (options: {known})") from None
+    threads = torch.get_num_threads()
+    try:
+        if opts.threads is not None:
+            torch.set_num_threads(opts.threads)
+        return _adapt(pairs, output, selection, opts)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def load_base(spec: str, device: torch.device, trainable: str) -> tuple[nn.Module, list]:
+    """The base model in training mode and the parameters to train (others frozen)."""
+    if spec == DEFAULT_MODEL and spec not in bundled_models():
+        raise RestoreKitError(
+            f"the default base '{DEFAULT_MODEL}' is not bundled with this version yet; pass "
+            "--base NAME_OR_PATH (e.g. an AINDNet trained with configs/aindnet_sn.yaml)"
+        )
+    model = load_model(spec, device=device)
+    meta = model.checkpoint_metadata
+    if trainable == "all":
+        params = list(model.parameters())
+        for p in params:
+            p.requires_grad_(True)
+    else:
+        try:
+            params = freeze_for_transfer(model)
+        except RestoreKitError as err:
+            raise RestoreKitError(
+                f"{err}; train every parameter instead with --trainable all", spec
+            ) from None
+    if not params:
+        raise RestoreKitError(f"model '{meta.get('name')}' has nothing to train", spec)
+    return model.train(), params
+
+
+def _adapt(
+    source: PathArg | Sequence[Pair],
+    output: PathArg | None,
+    selection: dict[str, Any],
+    opts: AdaptOptions,
+) -> AdaptResult:
+    start = time.perf_counter()
+    device = select_device(opts.device)
+    model, params = load_base(opts.base, device, opts.trainable)
+    channels = model_channels(model)
+    if isinstance(source, str | PathLike):
+        pairs = load_pairs(source, channels=channels, **selection)
+    else:
+        pairs = list(source)
+        if any(v is not None for v in selection.values()):
+            raise RestoreKitError("adapt: names and split files select pairs of a folder only")
+        bad = [p.name for p in pairs if p.noisy.shape[0] != channels]
+        if bad:
+            raise RestoreKitError(f"pair '{bad[0]}' does not have the model's {channels} channels")
+    split = split_holdout(pairs, opts.holdout, opts.holdout_by, opts.eval_size)
+    random.seed(opts.seed)
+    np.random.seed(opts.seed)
+    torch.manual_seed(opts.seed)
+    env = DistEnv(rank=0, local_rank=0, world_size=1, device=device)
+    per_epoch = opts.batch_size * STEPS_PER_EPOCH
+    train_set = PairDataset(
+        split.train,
+        patch_size=opts.patch_size,
+        augment=True,
+        seed=opts.seed,
+        length=len(split.train) * math.ceil(per_epoch / len(split.train)),
+    )
+    held_set = PairDataset(split.held_out)
+    batches = TrainBatches(
+        train_set,
+        batch_size=opts.batch_size,
+        seed=opts.seed,
+        env=env,
+        num_workers=0,
+        synth=None,
+        start_step=0,
+    )
+    loss_fn = build_loss("l1")
+    optimizer = build_optimizer(OptimConfig(lr=opts.lr), params)
+    schedule = ScheduleConfig(name="constant", warmup_steps=opts.warmup_steps)
+    budget = None if opts.minutes is None else 60.0 * opts.minutes
+
+    def score() -> dict[str, float]:
+        return validate(model, held_set, env=env, seed=opts.seed)
+
+    tick = time.perf_counter()
+    before = score()
+    eval_seconds = time.perf_counter() - tick
+    best = _Best(before, 0, [p.detach().clone() for p in params])
+    history = [{"step": 0, **before}]
+    step, stopped = 0, ""
+    bar = _progress_bar(opts)
+    try:
+        while not stopped:
+            elapsed = time.perf_counter() - start
+            if opts.max_steps is not None and step >= opts.max_steps:
+                stopped = "max_steps"
+            elif budget is not None and elapsed + eval_seconds >= budget:
+                stopped = "time budget"  # leaves time for the last score
+            if stopped:
+                break
+            set_lr(optimizer, lr_at(step, opts.lr, schedule, opts.max_steps or 1))
+            batch = next(batches)
+            loss = loss_fn(model(batch["noisy"]), batch)
+            if not torch.isfinite(loss):
+                stopped = f"non-finite loss at step {step + 1} (lower the lr)"
+                break
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            step += 1
+            bar.update(1)
+            if step % opts.eval_every == 0:
+                tick = time.perf_counter()
+                history.append({"step": step, **score()})
+                eval_seconds = time.perf_counter() - tick
+                best.offer(history[-1], params, opts.min_delta)
+                bar.set_postfix(loss=f"{loss.item():.4f}", best=f"{best.score['psnr']:.2f}dB")
+                if best.misses >= opts.patience:
+                    stopped = f"early stop (no gain in {opts.patience} scores)"
+        if step > history[-1]["step"] and not stopped.startswith("non-finite"):
+            history.append({"step": step, **score()})
+            best.offer(history[-1], params, 0.0)
+    finally:
+        bar.close()
+    with torch.no_grad():
+        for p, saved in zip(params, best.weights, strict=True):
+            p.copy_(saved)
+    model.eval()
+    seconds = time.perf_counter() - start
+    meta = model.checkpoint_metadata
+    record = {
+        "base": opts.base,
+        "base_name": meta.get("name"),
+        "base_metrics": meta.get("metrics") or {},
+        "trainable": opts.trainable,
+        "trained_parameters": sum(p.numel() for p in params),
+        "pairs": [p.name for p in split.train],
+        "held_out": [p.name for p in split.held_out],
+        "holdout_by": split.by,
+        "before": before,
+        "after": best.score,
+        "psnr_gain_db": best.score["psnr"] - before["psnr"],
+        "steps": step,
+        "best_step": best.step,
+        "seconds": round(seconds, 2),
+        "stopped": stopped,
+        "history": history,
+        "scoring": SCORING,
+        "options": {k: v for k, v in dataclasses.asdict(opts).items() if k != "progress"},
+    }
+    written = None
+    if output is not None:
+        written = save_model(
+            output,
+            model,
+            name=meta["name"],
+            kwargs=meta["kwargs"],
+            recipe=None,
+            metrics={**best.score, "step": best.step},
+            source=f"restorekit adapt of {opts.base} on {len(pairs)} pair(s)",
+            adapt=record,
+        )
+    return AdaptResult(
+        model=model,
+        output=written,
+        before=before,
+        after=best.score,
+        steps=step,
+        best_step=best.step,
+        seconds=seconds,
+        stopped=stopped,
+        train_pairs=tuple(record["pairs"]),
+        held_out=tuple(record["held_out"]),
+        holdout_by=split.by,
+        history=tuple(history),
+        metadata=record,
+    )
+
+
+def _progress_bar(opts: AdaptOptions) -> Any:
+    """A tqdm bar on stderr counting steps (off when not a terminal unless asked for)."""
+    from tqdm import tqdm
+
+    show = sys.stderr.isatty() if opts.progress is None else opts.progress
+    return tqdm(total=opts.max_steps, desc="adapt", unit="step", file=sys.stderr, disable=not show)
