@@ -11,8 +11,6 @@ from restorekit.cli.main import main
 pytest.importorskip("onnxruntime")
 
 
-
-
 @pytest.fixture(scope="module")
 def model(tiny_model_file) -> Path:
     return tiny_model_file("hinet", "hinet.safetensors", wf=4, depth=3)
