@@ -25,3 +25,9 @@ def test_import_restorekit_does_not_import_torch() -> None:
     code = "import sys, restorekit; print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_every_public_name_resolves() -> None:
+    for name in restorekit.__all__:
+        assert getattr(restorekit, name) is not None
+    assert restorekit.restore.__module__ == "restorekit.infer.restore"

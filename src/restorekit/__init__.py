@@ -1,7 +1,8 @@
 """restorekit: real-world image denoising and restoration (AINDNet, HINet and friends).
 
-``restorekit.build_model`` and ``restorekit.load_model`` come from ``restorekit.api``; they are
-imported on first use so that ``import restorekit`` (and the CLI's ``--help``) stays light.
+The public functions (``build_model``, ``load_model``, ``restore``, ``denoise_files``, ``adapt``,
+``calibrate``, ...) come from ``restorekit.api``; they are imported on first use so that
+``import restorekit`` (and the CLI's ``--help``) stays light.
 """
 
 from __future__ import annotations
@@ -9,14 +10,35 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "build_model", "load_model"]
+__all__ = [
+    "__version__",
+    "adapt",
+    "build_model",
+    "calibrate",
+    "denoise_files",
+    "list_models",
+    "load_model",
+    "read_metadata",
+    "restore",
+    "save_model",
+]
 
 if TYPE_CHECKING:
-    from restorekit.api import build_model, load_model
+    from restorekit.api import (
+        adapt,
+        build_model,
+        calibrate,
+        denoise_files,
+        list_models,
+        load_model,
+        read_metadata,
+        restore,
+        save_model,
+    )
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("build_model", "load_model"):
+    if name in __all__:
         from restorekit import api
 
         return getattr(api, name)

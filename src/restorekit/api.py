@@ -6,10 +6,26 @@ model = restorekit.build_model("hinet-0.5x")          # untrained, any registere
 model = restorekit.load_model("HINet-SIDD-1x.pth")    # official HINet weights, eval mode
 model = restorekit.load_model("my_run.safetensors", device="cuda")
 out = model(x).image                                  # x: float32 (N, C, H, W) in [0, 1]
+y = restorekit.restore(model, x, tile="auto", tta=True)   # tiled, x8 self-ensemble
+restorekit.denoise_files(["photos/"], "out/", model="aindnet-real")
+restorekit.adapt("my_pairs/", "mycam.safetensors", base="aindnet-real")   # few-shot transfer
+restorekit.calibrate("my_pairs/")                     # fit the camera's noise model
 ```
 """
 
+from restorekit.adapt import adapt, calibrate
+from restorekit.infer import denoise_files, restore
 from restorekit.models import build_model, list_models
 from restorekit.weights import load_model, read_metadata, save_model
 
-__all__ = ["build_model", "list_models", "load_model", "read_metadata", "save_model"]
+__all__ = [
+    "adapt",
+    "build_model",
+    "calibrate",
+    "denoise_files",
+    "list_models",
+    "load_model",
+    "read_metadata",
+    "restore",
+    "save_model",
+]
