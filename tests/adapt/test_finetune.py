@@ -10,7 +10,7 @@ from restorekit import load_model
 from restorekit.adapt import Pair, adapt
 from restorekit.errors import RestoreKitError
 from restorekit.models import build_model, transfer_parameters
-from restorekit.weights import bundled_models, save_model
+from restorekit.weights import save_model
 
 FAST = {
     "minutes": None,
@@ -103,7 +103,6 @@ def test_bad_options_and_inputs(pairs_dir, tiny_base):
         adapt(pairs_dir, None, base="no-such-model", max_steps=1, **FAST)
 
 
-@pytest.mark.skipif("aindnet-real" in bundled_models(), reason="the default base is bundled")
-def test_default_base_not_bundled_yet(pairs_dir):
-    with pytest.raises(RestoreKitError, match="not bundled"):
-        adapt(pairs_dir, None, max_steps=1, **FAST)
+def test_default_base_is_the_bundled_model(pairs_dir):
+    result = adapt(pairs_dir, None, max_steps=1, **FAST)
+    assert result.metadata["base"] == "aindnet-real"

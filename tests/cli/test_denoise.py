@@ -106,12 +106,12 @@ def test_bad_input_exit_2_one_line_no_output(
     assert sorted(p.name for p in photo.parent.iterdir()) == before
 
 
-def test_default_model_is_not_bundled_yet(photo: Path, capsys) -> None:
-    if DEFAULT_MODEL in bundled_models():
-        pytest.skip(f"{DEFAULT_MODEL} is bundled now")
-    assert main(["denoise", str(photo)]) == 2
-    err = capsys.readouterr().err
-    assert "not bundled" in err and "--model" in err
+def test_default_model_is_the_bundled_one(photo: Path, capsys) -> None:
+    assert DEFAULT_MODEL in bundled_models()
+    assert main(["denoise", str(photo)]) == 0
+    out = photo.with_name("photo_denoised.png")
+    assert capsys.readouterr().out == f"{out}\n"
+    assert read_image(out)[0].shape == (3, 40, 48)
 
 
 def test_bad_tile_option_is_a_usage_error(photo: Path) -> None:

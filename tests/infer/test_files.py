@@ -155,10 +155,10 @@ def test_bad_input_is_one_error_and_writes_nothing(tmp_path: Path, models, probl
     assert _files(tmp_path) == before  # no output, no temporary file
 
 
-def test_default_model_not_bundled_yet(tmp_path: Path) -> None:
-    if DEFAULT_MODEL in bundled_models():
-        pytest.skip(f"{DEFAULT_MODEL} is bundled now")
+def test_default_model_is_bundled_and_used(tmp_path: Path) -> None:
+    assert DEFAULT_MODEL in bundled_models()
     src = tmp_path / "x.png"
     write_image(src, _image())
-    with pytest.raises(RestoreKitError, match="--model"):
-        denoise_files(src)
+    denoise_files(src, progress=False)
+    out, _ = read_image(tmp_path / "x_denoised.png")
+    assert out.shape == _image().shape
