@@ -7,12 +7,12 @@ half-overlapping grid), where denoisers differ most; the same window is used for
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from restorekit.io import atomic_write
 
 
 @dataclass(frozen=True)
@@ -74,12 +74,4 @@ def save_crops_figure(path: str | Path, title: str, rows: list[FigureRow]) -> No
             ax.set_yticks([])
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            fig.savefig(handle, format="png")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda handle: fig.savefig(handle, format="png"))

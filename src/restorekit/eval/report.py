@@ -12,9 +12,7 @@ import csv
 import io
 import json
 import math
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ import numpy as np
 
 from restorekit import __version__
 from restorekit.eval.figure import FigureRow, save_crops_figure
+from restorekit.io import atomic_write_bytes
 
 CSV_COLUMNS = ("protocol", "metric", "method", "image", "psnr", "ssim", "method_info", "note")
 
@@ -42,16 +41,8 @@ class ImageRecord:
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temp file in the same folder and ``os.replace``."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write UTF-8 ``text`` to ``path`` atomically (``restorekit.io.atomic_write_bytes``)."""
+    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def _finite(value: float | None, digits: int = 6) -> float | None:

@@ -9,6 +9,7 @@ from restorekit.io.info import describe_image, image_info
 from restorekit.io.mat import read_dnd_boxes, read_mat, write_mat
 from restorekit.io.paths import (
     IMAGE_EXTENSIONS,
+    atomic_write,
     atomic_write_bytes,
     is_image_path,
     list_images,
@@ -19,6 +20,7 @@ __all__ = [
     "IMAGE_EXTENSIONS",
     "SUPPORTED_FORMATS",
     "ImageMeta",
+    "atomic_write",
     "atomic_write_bytes",
     "describe_image",
     "image_info",

@@ -5,8 +5,10 @@ from __future__ import annotations
 import glob
 import os
 import secrets
+from collections.abc import Callable
 from os import PathLike
 from pathlib import Path
+from typing import IO
 
 from restorekit.errors import RestoreKitError
 
@@ -81,8 +83,9 @@ def read_file_bytes(path: str | PathLike[str], limit: int | None = None) -> byte
     return data
 
 
-def atomic_write_bytes(path: str | PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and ``os.replace``.
+def atomic_write(path: str | PathLike[str], write: Callable[[IO[bytes]], object]) -> None:
+    """Write ``path`` by calling ``write(handle)`` on a temporary file in the same folder, fsync,
+    then ``os.replace``.
 
     Readers see either the old file or the complete new one; on any failure the temporary file
     is removed and the target is left untouched. Permissions follow the umask like ``open``.
@@ -97,7 +100,7 @@ def atomic_write_bytes(path: str | PathLike[str], data: bytes) -> None:
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)
@@ -107,3 +110,8 @@ def atomic_write_bytes(path: str | PathLike[str], data: bytes) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def atomic_write_bytes(path: str | PathLike[str], data: bytes) -> None:
+    """``atomic_write`` of an in-memory buffer."""
+    atomic_write(path, lambda handle: handle.write(data))

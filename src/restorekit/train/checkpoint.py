@@ -11,10 +11,8 @@ checkpoint or the new one, never a torn file (stray temporaries are ignored and 
 
 from __future__ import annotations
 
-import os
 import random
 import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -23,6 +21,7 @@ import numpy as np
 import torch
 
 from restorekit.errors import RestoreKitError
+from restorekit.io import atomic_write as io_atomic_write
 
 CHECKPOINT_DIR = "checkpoints"
 _NAME = re.compile(r"^step-(\d+)\.pt$")
@@ -57,18 +56,9 @@ def find_resume(run_dir: Path, resume: str | None) -> Path | None:
 
 
 def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """Write ``path`` through ``write(file)`` into a temporary file, fsync, then rename."""
+    """``restorekit.io.atomic_write``, creating the run folders first."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    io_atomic_write(path, write)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
