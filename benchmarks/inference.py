@@ -6,6 +6,9 @@ precision runs in a fresh process so peak memory is measured per run. Until the 
 is bundled, an architecture of the same family is timed with random weights (speed and memory
 do not depend on the weight values) and the output says so.
 
+Both allocator settings run side by side: ``tuned`` is what the CLI does at start-up
+(``restorekit.runtime.tune_malloc``), ``default`` is glibc's own behaviour.
+
     python benchmarks/inference.py                      # 12 MP, fp32 and bf16
     python benchmarks/inference.py --megapixels 1 --arch aindnet --precisions fp32
 """
@@ -41,6 +44,11 @@ def _size(megapixels: float) -> tuple[int, int]:
 
 def _child(args: argparse.Namespace) -> None:
     import torch
+
+    from restorekit.runtime import tune_malloc
+
+    if args.malloc == "tuned" and not tune_malloc():
+        raise SystemExit("tune_malloc() did not apply (not glibc, or MALLOC_* set)")
 
     from restorekit.infer.loading import load_models
     from restorekit.infer.memory import auto_tile, memory_budget
@@ -97,7 +105,9 @@ def main() -> None:
     parser.add_argument("--precisions", default="fp32,bf16")
     parser.add_argument("--tile", default="auto", help="auto, 0 (whole image) or a side")
     parser.add_argument("--max-memory", type=float, help="memory budget in GB for --tile auto")
+    parser.add_argument("--mallocs", default="tuned,default", help="tuned, default or both")
     parser.add_argument("--precision", help=argparse.SUPPRESS)
+    parser.add_argument("--malloc", help=argparse.SUPPRESS)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.max_memory is not None:
@@ -118,14 +128,18 @@ def main() -> None:
         f"image: {width}x{height} ({height * width / 1e6:.1f} MP), CPU cores: {os.cpu_count()}, "
         f"load average before: {os.getloadavg()[0]:.1f}"
     )
-    print(f"{'precision':<10}{'tile':>12}{'seconds':>10}{'MP/s':>8}{'peak RSS':>12}")
-    for precision in args.precisions.split(","):
+    print(f"{'precision':<10}{'malloc':>8}{'tile':>12}{'seconds':>10}{'MP/s':>8}{'peak RSS':>12}")
+    runs = [(p, m) for p in args.precisions.split(",") for m in args.mallocs.split(",")]
+    child_env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    for precision, malloc in runs:
         command = [
             sys.executable,
             __file__,
             "--child",
             "--precision",
             precision,
+            "--malloc",
+            malloc,
             "--megapixels",
             str(args.megapixels),
             "--tile",
@@ -137,9 +151,10 @@ def main() -> None:
             command += ["--model", str(args.model)]
         if args.max_memory is not None:
             command += ["--max-memory", str(args.max_memory / 1024**3)]
-        proc = subprocess.run(command, capture_output=True, text=True, check=False)
+        env = dict(child_env, RESTOREKIT_NO_MALLOC_TUNING="1") if malloc == "default" else child_env
+        proc = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
         if proc.returncode != 0:
-            print(f"{precision:<10} failed: {proc.stderr.strip().splitlines()[-1:]}")
+            print(f"{precision:<10}{malloc:>8} failed: {proc.stderr.strip().splitlines()[-1:]}")
             continue
         result = json.loads(proc.stdout.strip().splitlines()[-1])
         tile = result["tile"]
@@ -150,7 +165,7 @@ def main() -> None:
         )
         mp = result["size"][0] * result["size"][1] / 1e6
         print(
-            f"{precision:<10}{tile_text:>12}{result['seconds']:>10.1f}"
+            f"{precision:<10}{malloc:>8}{tile_text:>12}{result['seconds']:>10.1f}"
             f"{mp / result['seconds']:>8.3f}{result['peak'] / 1024**3:>10.2f} GB",
             flush=True,
         )

@@ -91,9 +91,9 @@ def test_calibrate_writes_a_recipe_section_json_and_plot(tmp_path):
     assert (tmp_path / "out" / "cam.plot.png").read_bytes()[:4] == b"\x89PNG"
     section = yaml.safe_load((tmp_path / "out" / "cam.yaml").read_text())
     assert section == result.config and section["name"] == "poisson_gaussian"
-    low, high = section["kwargs"]["a"]
-    assert low == pytest.approx(min(result.fit.a), rel=1e-3)
-    assert high == pytest.approx(max(result.fit.a), rel=1e-3)
+    for (low, high), fitted in zip(section["kwargs"]["a"], result.fit.a, strict=True):
+        assert low == pytest.approx(0.75 * fitted, rel=1e-3)  # per channel, the fit +-25%
+        assert high == pytest.approx(1.25 * fitted, rel=1e-3)
     details = json.loads((tmp_path / "out" / "cam.fit.json").read_text())
     assert details["poisson_gaussian"]["a"] == list(result.fit.a)
     assert len(details["bins"]["variance"]) == 3

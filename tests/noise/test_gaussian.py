@@ -69,6 +69,33 @@ def test_poisson_gaussian_std_at_several_intensities() -> None:
     torch.testing.assert_close(out.noise_map[:, 0, 0, 0], expected)
 
 
+def test_poisson_gaussian_per_channel_fit() -> None:
+    """A calibrated camera: one fixed (a, b) per channel, via the registry as a recipe writes it."""
+    a = [0.01, 0.002, 0.005]
+    b = [0.0001, 0.0009, 0.0004]
+    model = build_noise(
+        "poisson_gaussian",
+        a=[[v, v] for v in a],
+        b=[[v, v] for v in b],
+        channels=3,
+    )
+    assert model.config()["a"] == [[v, v] for v in a]
+    x = _levels(channels=3)
+    out = model(x, _g(5))
+    assert out.params["a"].shape == (3, 3)
+    expected = (torch.tensor(a)[None] * LEVELS[:, None] + torch.tensor(b)[None]).sqrt()
+    measured = (out.noisy - x).flatten(2).std(2)
+    torch.testing.assert_close(measured, expected, rtol=0.03, atol=0)
+
+
+def test_poisson_gaussian_channel_errors() -> None:
+    with pytest.raises(RestoreKitError, match="2 per-channel ranges given for channels=3"):
+        PoissonGaussian(a=[[0.0, 0.1], [0.0, 0.1]], channels=3)
+    model = PoissonGaussian(a=(0.0, 0.01), channels=3)
+    with pytest.raises(RestoreKitError, match="do not fit an input with C=1"):
+        model(torch.rand(1, 1, 8, 8), _g(0))
+
+
 def test_cbdnet_gaussian_std_at_several_intensities() -> None:
     x = _levels(channels=3)
     sigma_s = torch.tensor([0.16, 0.08, 0.02])

@@ -24,9 +24,9 @@ spatially, which a per-pixel variance does not describe.
 
 Output: the ``data.noise`` section of a training recipe (``{name, kwargs}``), the full fit as
 JSON and a plot of variance against intensity (measured bins and fitted curves) as PNG.
-``restorekit.noise``'s models take one ``a``/``b`` (or ``sigma_s``/``sigma_c`` range) per
-image, not one value per channel, so the recipe section draws them from the range spanned by
-the channels; the per-channel values are in the JSON and the YAML's comments.
+The section gives each channel its own range (the channel's fit +-25 %, drawn per image), so a
+recipe trained on it sees this camera's colour balance of noise; the exact fits are in the JSON
+and the YAML's comments.
 """
 
 from __future__ import annotations
@@ -175,28 +175,28 @@ class NoiseFit:
             errors.append(float(np.sqrt(np.mean(relative**2))))
         return tuple(errors)
 
-    def noise_config(self, model: NoiseName = "poisson_gaussian") -> dict[str, Any]:
+    def noise_config(
+        self, model: NoiseName = "poisson_gaussian", spread: float = 0.25
+    ) -> dict[str, Any]:
         """The ``data.noise`` section of a recipe: ``{"name", "kwargs"}`` for ``build_noise``.
 
-        One value pair per image is drawn from the range spanned by the channels' fits; the
-        noisy output is clipped to [0, 1] like a camera's.
+        Each channel's values are drawn per image from ``[fit * (1 - spread), fit * (1 +
+        spread)]``, so training covers the fit's uncertainty and nearby exposures rather than
+        one exact level; the noisy output is clipped to [0, 1] like a camera's.
         """
+        if not 0.0 <= spread < 1.0:
+            raise RestoreKitError(f"spread must be in [0, 1), got {spread}")
 
-        def span(values: Sequence[float]) -> list[float]:
-            return [_round(min(values)), _round(max(values))]
+        def ranges(values: Sequence[float]) -> list[list[float]]:
+            return [[_round(v * (1 - spread)), _round(v * (1 + spread))] for v in values]
 
         if model == "poisson_gaussian":
-            kwargs = {"a": span(self.a), "b": span(self.b), "clip": True}
+            kwargs = {"a": ranges(self.a), "b": ranges(self.b)}
         elif model == "cbdnet_gaussian":
-            kwargs = {
-                "sigma_s": span(self.sigma_s),
-                "sigma_c": span(self.sigma_c),
-                "channels": self.channels,
-                "clip": True,
-            }
+            kwargs = {"sigma_s": ranges(self.sigma_s), "sigma_c": ranges(self.sigma_c)}
         else:
             raise RestoreKitError(f"noise model must be one of {', '.join(NOISE_MODELS)}")
-        return {"name": model, "kwargs": kwargs}
+        return {"name": model, "kwargs": {**kwargs, "channels": self.channels, "clip": True}}
 
     def to_dict(self) -> dict[str, Any]:
         """Everything, JSON-able (NaN bins become null)."""
@@ -381,7 +381,8 @@ def _yaml_text(fit: NoiseFit, config: dict[str, Any]) -> str:
         f"  Poisson-Gaussian var = a*x + b: a = {row(fit.a)}, b = {row(fit.b)}",
         "  CBDNet std^2 = (sigma_s*x)^2 + sigma_c^2 (sRGB domain, no CRF): "
         f"sigma_s = {row(fit.sigma_s)}, sigma_c = {row(fit.sigma_c)}",
-        f"'{config['name']}' draws one value per image, so the ranges below span the channels.",
+        f"'{config['name']}' draws each channel's value per image from the range below "
+        "(the fit +-25%).",
         "This is a recipe's data.noise section; on the command line:",
         f'  restorekit train -c configs/aindnet_sn.yaml "{result.override()}"',
     ]

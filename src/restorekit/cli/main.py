@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from restorekit import __version__
 from restorekit.errors import RestoreKitError
+from restorekit.runtime import tune_malloc
 
 COMMANDS = (
     "denoise",
@@ -51,6 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    tune_malloc()
     try:
         return int(args.run(args) or 0)
     except RestoreKitError as err:

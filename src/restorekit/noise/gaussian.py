@@ -94,27 +94,41 @@ class AWGN(NoiseModel):
 class PoissonGaussian(NoiseModel):
     """Heteroscedastic Gaussian noise with variance ``a * x + b`` (``x`` clamped at 0).
 
-    ``a`` (the shot/gain term) and ``b`` (the read-noise variance) are per image, each fixed or
-    drawn uniformly from a ``[low, high]`` range; both are in [0, 1] image units.
+    ``a`` (the shot/gain term) and ``b`` (the read-noise variance) are in [0, 1] image units, each
+    fixed or drawn uniformly from a ``[low, high]`` range, per image (``channels=1``) or per
+    image and channel (``channels=C``). With ``channels=C`` either may also be a list of C
+    ``[low, high]`` ranges, one per channel: a calibrated camera's fit
+    (``restorekit calibrate`` writes one).
     """
 
     def __init__(
-        self, a: Range = (0.0, 0.02), b: Range = (0.0, 0.0025), clip: bool = False
+        self,
+        a: Range | Sequence[Range] = (0.0, 0.02),
+        b: Range | Sequence[Range] = (0.0, 0.0025),
+        clip: bool = False,
+        channels: int = 1,
     ) -> None:
-        self.a = as_range(a, "poisson_gaussian a")
-        self.b = as_range(b, "poisson_gaussian b")
+        if int(channels) < 1:
+            raise RestoreKitError(f"poisson_gaussian channels must be >= 1, got {channels}")
+        self.channels = int(channels)
+        self.a = _channel_ranges(a, self.channels, "poisson_gaussian a")
+        self.b = _channel_ranges(b, self.channels, "poisson_gaussian b")
         self.clip = bool(clip)
 
     def config(self) -> dict[str, Any]:
-        return {"a": list(self.a), "b": list(self.b), "clip": self.clip}
+        return {
+            "a": _listed(self.a),
+            "b": _listed(self.b),
+            "clip": self.clip,
+            "channels": self.channels,
+        }
 
     def sample(
         self, batch_size: int, *, generator: torch.Generator, device: torch.device | str = "cpu"
     ) -> Params:
-        return {
-            "a": uniform((batch_size,), *self.a, generator, device),
-            "b": uniform((batch_size,), *self.b, generator, device),
-        }
+        a = _draw(self.a, batch_size, generator, device)
+        b = _draw(self.b, batch_size, generator, device)
+        return {"a": a[:, 0], "b": b[:, 0]} if self.channels == 1 else {"a": a, "b": b}
 
     def apply(
         self, x: Tensor, params: Mapping[str, Tensor], *, generator: torch.Generator
@@ -122,11 +136,51 @@ class PoissonGaussian(NoiseModel):
         check_batch(x, what="poisson_gaussian")
         a = spatial(params["a"]).to(x.device, x.dtype)
         b = spatial(params["b"]).to(x.device, x.dtype)
+        if a.shape[1] not in (1, x.shape[1]) or b.shape[1] not in (1, x.shape[1]):
+            raise RestoreKitError(
+                f"poisson_gaussian: parameters for {a.shape[1]} channel(s) "
+                f"do not fit an input with C={x.shape[1]}"
+            )
         std = torch.addcmul(b, x.clamp(min=0.0), a).sqrt_()
         noisy = torch.addcmul(x, randn(x.shape, generator, x.device, x.dtype), std)
         if self.clip:
             noisy.clamp_(0.0, 1.0)
         return NoiseResult(noisy, std, dict(params))
+
+
+def _channel_ranges(
+    value: Range | Sequence[Range], channels: int, what: str
+) -> list[tuple[float, float]]:
+    """One checked ``(low, high)`` per channel: a shared number/range, or a list of C ranges."""
+    is_list = isinstance(value, Sequence) and not isinstance(value, str)
+    if is_list and value and all(isinstance(v, Sequence) and not isinstance(v, str) for v in value):
+        if len(value) != channels:
+            raise RestoreKitError(
+                f"{what}: {len(value)} per-channel ranges given for channels={channels}"
+            )
+        return [as_range(v, f"{what}[{i}]") for i, v in enumerate(value)]
+    return [as_range(value, what)] * channels  # type: ignore[arg-type]
+
+
+def _listed(ranges: list[tuple[float, float]]) -> list[float] | list[list[float]]:
+    """A config value: one ``[low, high]`` when the channels share it, else one per channel."""
+    if len(set(ranges)) == 1:
+        return list(ranges[0])
+    return [list(r) for r in ranges]
+
+
+def _draw(
+    ranges: list[tuple[float, float]],
+    batch_size: int,
+    generator: torch.Generator,
+    device: torch.device | str,
+) -> Tensor:
+    """(N, C) values, channel c uniform in ``ranges[c]`` (``low`` exactly when low == high)."""
+    if len(set(ranges)) == 1:
+        return uniform((batch_size, len(ranges)), *ranges[0], generator, device)
+    low, high = (torch.tensor(v, dtype=torch.float32) for v in zip(*ranges, strict=True))
+    u = uniform((batch_size, len(ranges)), 0.0, 1.0, generator, "cpu")
+    return (low + (high - low) * u).to(device)
 
 
 @register_noise("cbdnet_gaussian")
@@ -137,27 +191,28 @@ class CBDNetGaussian(NoiseModel):
     (drawn as their exact sum, see :func:`add_shot_read`); the noise map is
     ``sigma_c + sigma_s * x``, CBDNet's ground-truth level (ISSUE GuoShi28/CBDNet#2). Defaults
     are CBDNet's ranges, drawn per image and per channel for ``channels`` channels (use
-    ``channels=1`` for one value per image, e.g. gray images).
+    ``channels=1`` for one value per image, e.g. gray images); either may also be a list of
+    ``channels`` ``[low, high]`` ranges, one per channel.
     """
 
     def __init__(
         self,
-        sigma_s: Range = (0.0, 0.16),
-        sigma_c: Range = (0.0, 0.06),
+        sigma_s: Range | Sequence[Range] = (0.0, 0.16),
+        sigma_c: Range | Sequence[Range] = (0.0, 0.06),
         channels: int = 3,
         clip: bool = False,
     ) -> None:
-        self.sigma_s = as_range(sigma_s, "cbdnet_gaussian sigma_s")
-        self.sigma_c = as_range(sigma_c, "cbdnet_gaussian sigma_c")
         if int(channels) < 1:
             raise RestoreKitError(f"cbdnet_gaussian channels must be >= 1, got {channels}")
         self.channels = int(channels)
+        self.sigma_s = _channel_ranges(sigma_s, self.channels, "cbdnet_gaussian sigma_s")
+        self.sigma_c = _channel_ranges(sigma_c, self.channels, "cbdnet_gaussian sigma_c")
         self.clip = bool(clip)
 
     def config(self) -> dict[str, Any]:
         return {
-            "sigma_s": list(self.sigma_s),
-            "sigma_c": list(self.sigma_c),
+            "sigma_s": _listed(self.sigma_s),
+            "sigma_c": _listed(self.sigma_c),
             "channels": self.channels,
             "clip": self.clip,
         }
@@ -165,10 +220,9 @@ class CBDNetGaussian(NoiseModel):
     def sample(
         self, batch_size: int, *, generator: torch.Generator, device: torch.device | str = "cpu"
     ) -> Params:
-        shape = (batch_size, self.channels)
         return {
-            "sigma_s": uniform(shape, *self.sigma_s, generator, device),
-            "sigma_c": uniform(shape, *self.sigma_c, generator, device),
+            "sigma_s": _draw(self.sigma_s, batch_size, generator, device),
+            "sigma_c": _draw(self.sigma_c, batch_size, generator, device),
         }
 
     def apply(
