@@ -9,6 +9,7 @@ from restorekit.infer.memory import (
     MemoryModel,
     auto_tile,
     available_memory,
+    cap_tile,
     estimate_memory,
     memory_budget,
 )
@@ -68,3 +69,11 @@ def test_auto_tile_rule() -> None:
     assert auto_tile(mem, (1, 3, 4000, 3000), budget=10**6, overlap=32) == (128, 128)  # floor
     strip = auto_tile(mem, (1, 3, 200, 30000), budget=10**9, overlap=32)
     assert strip is not None and strip[0] == 200 and strip[1] < 30000
+
+
+def test_cap_tile_limits_each_side_and_keeps_whole_when_covered() -> None:
+    assert cap_tile(None, (512, 384), None) is None
+    assert cap_tile(None, (512, 384), 128) == (128, 128)
+    assert cap_tile((600, 40), (1000, 40), 128) == (128, 40)
+    assert cap_tile(None, (100, 120), 128) is None  # the whole image is within the cap
+    assert cap_tile((64, 64), (512, 512), 128) == (64, 64)  # memory asked for less

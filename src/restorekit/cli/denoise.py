@@ -62,7 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="auto",
         metavar="auto|0|N|HxW",
         help="tile size; auto (default) picks whole-image or tiles from available memory, "
-        "0 = whole image",
+        "no larger than the model's max_tile (AINDNet: its training scale); 0 = whole image",
     )
     parser.add_argument(
         "--overlap", type=int, default=32, metavar="PX", help="tile overlap in pixels (32)"

@@ -33,13 +33,17 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in text.split(",") if v.strip())
 
 
-def _tile(text: str) -> int | str:
+def _tile(text: str) -> int | str | None:
     if text == "auto":
         return text
+    if text in ("0", "whole"):
+        return None
     try:
         return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"--tile takes 'auto' or pixels, got '{text}'") from None
+        raise argparse.ArgumentTypeError(
+            f"--tile takes 'auto', 'whole' or pixels, got '{text}'"
+        ) from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -94,7 +98,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     infer = parser.add_argument_group("inference (models)")
     infer.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N, mps")
     infer.add_argument(
-        "--tile", type=_tile, metavar="PX", help="tile side in pixels, or auto (default: whole)"
+        "--tile",
+        type=_tile,
+        default="auto",
+        metavar="PX",
+        help="tile side in pixels, whole (0), or auto (default: as restorekit denoise: whole "
+        "image when it fits memory, capped at the model's max_tile)",
     )
     infer.add_argument("--overlap", type=int, default=32, help="tile overlap in pixels")
     infer.add_argument("--tta", action="store_true", help="x8 flip/rotation self-ensemble")

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from restorekit.errors import RestoreKitError
+from restorekit.infer.loading import model_max_tile
 from restorekit.infer.precision import select_device
 from restorekit.infer.restore import restore
 
@@ -256,6 +257,7 @@ class ModelMethod(Method):
             "parameters": sum(p.numel() for p in self.model.parameters()),
             "device": str(self.device),
             "tile": self.tile,
+            "max_tile": model_max_tile(self.model),
             "overlap": self.overlap if self.tile else None,
             "tta": "x8 (flips and rotations, averaged)" if self.tta else "none",
             "precision": self.precision,

@@ -152,7 +152,7 @@ class EvalSpec:
     crop_border: int = 0
     y_channel: bool = False
     device: str = "auto"
-    tile: int | str | None = None
+    tile: int | str | None = "auto"
     overlap: int = 32
     tta: bool = False
     precision: str = "fp32"

@@ -66,6 +66,24 @@ def model_channels(model: nn.Module) -> int:
     return 3
 
 
+def model_max_tile(model: object) -> int | None:
+    """The largest tile side ``model`` should see, or None for any size.
+
+    Set by a checkpoint's ``max_tile`` metadata: instance-normalised models trained on small
+    patches (AINDNet: 96 px here) normalise with the statistics of the whole input, so they do
+    best when run in tiles near their training patch size; ``tile="auto"`` honours it. An
+    ensemble takes its members' smallest.
+    """
+    if isinstance(model, Ensemble):
+        sides = [model_max_tile(m) for m in model.members]
+        known = [s for s in sides if s is not None]
+        return min(known) if known else None
+    value = getattr(model, "max_tile", None)
+    if value is None:
+        value = getattr(model, "checkpoint_metadata", {}).get("max_tile")
+    return int(value) if isinstance(value, int) and value > 0 else None
+
+
 def prepare_model(model: nn.Module) -> nn.Module:
     """Ready a model for inference, in place: eval mode, channels-last weights, ``size_multiple``.
 

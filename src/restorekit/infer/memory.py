@@ -232,3 +232,15 @@ def auto_tile(
             return h, max(pixels // h // m * m, smallest)
         return max(pixels // w // m * m, smallest), w
     return side, side
+
+
+def cap_tile(
+    tile: tuple[int, int] | None, size: tuple[int, int], max_side: int | None
+) -> tuple[int, int] | None:
+    """``tile`` (None = whole image of ``size``) with each side at most ``max_side``; None again
+    when the capped tile still covers the whole image."""
+    if max_side is None:
+        return tile
+    height, width = tile if tile is not None else size
+    capped = (min(height, max_side), min(width, max_side))
+    return None if capped[0] >= size[0] and capped[1] >= size[1] else capped

@@ -8,7 +8,14 @@ from typing import Literal
 import torch
 from torch import Tensor
 
-from restorekit.infer.memory import MemoryModel, auto_tile, estimate_memory, memory_budget
+from restorekit.infer.loading import model_max_tile
+from restorekit.infer.memory import (
+    MemoryModel,
+    auto_tile,
+    cap_tile,
+    estimate_memory,
+    memory_budget,
+)
 from restorekit.infer.outputs import ModelFn, fields_of, image_of, model_device
 from restorekit.infer.precision import autocast
 from restorekit.infer.tiling import tiled_forward
@@ -46,7 +53,8 @@ def restore_output(
     ``x`` may stay on the CPU while the model is on a GPU: it is moved to the model's device
     whole when processed whole, else one tile at a time; the result is on ``x``'s device.
     ``tile="auto"`` uses ``memory`` (measured now when None) against the budget of
-    ``restorekit.infer.memory.memory_budget(device, max_memory)``.
+    ``restorekit.infer.memory.memory_budget(device, max_memory)``, and tiles no larger than the
+    model's ``max_tile`` (``restorekit.infer.loading.model_max_tile``) when it has one.
     """
     device = model_device(model)
     size_multiple = int(getattr(model, "size_multiple", 1))
@@ -63,6 +71,7 @@ def restore_output(
             size_multiple=size_multiple,
             accumulator_channels=2 * x.shape[1] + 4 if same_memory else 0,
         )
+        tile = cap_tile(tile, (x.shape[2], x.shape[3]), model_max_tile(model))
     fn: ModelFn = functools.partial(tta_x8, model) if tta else model
     with torch.inference_mode(), autocast(precision, device):
         if tile is None:
