@@ -156,3 +156,30 @@ def test_header_length_starting_with_pickle_byte_still_loads(
         pytest.fail("no padding produced a header length with low byte 0x80")
     loaded = load_model(path)
     assert torch.equal(loaded.state_dict()["last.weight"], tiny.state_dict()["last.weight"])
+
+
+@pytest.mark.parametrize("with_ema", [False, True])
+def test_training_checkpoint_loads_with_ema_preferred(
+    tiny: torch.nn.Module, tmp_path: Path, with_ema: bool
+) -> None:
+    """``restorekit train``'s step-N.pt files load wherever a model loads (denoise, eval)."""
+    ema = {k: v + 1 if v.is_floating_point() else v for k, v in tiny.state_dict().items()}
+    payload = {
+        "format": 1,
+        "step": 250,
+        "model": tiny.state_dict(),
+        "ema": ema if with_ema else None,
+        "config": {"model": {"name": "hinet-0.5x", "kwargs": TINY}, "max_steps": 1000},
+    }
+    path = tmp_path / "step-00000250.pt"
+    torch.save(payload, path)
+    model = load_model(path)
+    expected = ema if with_ema else tiny.state_dict()
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, expected[key]), key
+    meta = model.checkpoint_metadata
+    assert (meta["training_step"], meta["ema"], meta["kwargs"]["wf"]) == (250, with_ema, 4)
+    payload["config"] = {"model": {}}
+    torch.save(payload, path)
+    with pytest.raises(RestoreKitError, match="without a model name"):
+        load_model(path)

@@ -9,7 +9,8 @@ The safetensors header metadata holds one entry, ``"restorekit"``, a JSON object
 resolved), so ``load_model(path)`` needs nothing else. Extra keyword arguments of
 ``save_model`` (``source``, ``licence``, ``tag``, ``notes``, ...) are stored alongside.
 
-``load_model`` also reads official HINet ``.pth`` files (see ``restorekit.weights.official``) and
+``load_model`` also reads ``restorekit train`` checkpoints (``step-N.pt``: EMA weights when kept),
+official HINet ``.pth`` files (see ``restorekit.weights.official``) and
 bundled names: ``<name>.safetensors`` looked up in the ``search_dirs`` argument, then the
 ``RESTOREKIT_MODEL_DIR`` directories (``os.pathsep``-separated), then ``restorekit/assets/models``.
 """
@@ -136,7 +137,8 @@ def load_model(
     *,
     search_dirs: Iterable[PathArg] | None = None,
 ) -> nn.Module:
-    """Load a bundled name, a restorekit ``.safetensors`` or an official HINet ``.pth``.
+    """Load a bundled name, a restorekit ``.safetensors``, a ``restorekit train`` checkpoint
+    (``.pt``) or an official HINet ``.pth``.
 
     The model is rebuilt from the registry, loaded strictly, moved to ``device`` and returned
     in eval mode; its metadata is attached as ``model.checkpoint_metadata``.
@@ -154,10 +156,14 @@ def load_model(
         if not isinstance(name, str) or not isinstance(kwargs, dict):
             raise RestoreKitError("checkpoint metadata lacks 'name' and 'kwargs'", path)
     elif kind == "torch":
-        kwargs, state = convert_official_hinet(read_torch_file(path))
-        name = "hinet"
-        header = {"format_version": FORMAT_VERSION, "name": name, "kwargs": kwargs}
-        header.update(recipe=None, metrics={}, source=f"official HINet checkpoint {path.name}")
+        obj = read_torch_file(path)
+        if _is_training_checkpoint(obj):
+            name, kwargs, state, header = _from_training_checkpoint(obj, path)
+        else:
+            kwargs, state = convert_official_hinet(obj)
+            name = "hinet"
+            header = {"format_version": FORMAT_VERSION, "name": name, "kwargs": kwargs}
+            header.update(recipe=None, metrics={}, source=f"official HINet checkpoint {path.name}")
     else:
         raise RestoreKitError(
             "not a model file: expected a restorekit .safetensors or an official HINet .pth", path
@@ -170,6 +176,34 @@ def load_model(
     model.load_state_dict(state, strict=True)
     model.checkpoint_metadata = header
     return model.to(target).eval()
+
+
+def _is_training_checkpoint(obj: Any) -> bool:
+    """A ``restorekit train`` checkpoint (``<run>/checkpoints/step-N.pt``)."""
+    return isinstance(obj, dict) and {"format", "step", "model", "config"} <= obj.keys()
+
+
+def _from_training_checkpoint(
+    obj: dict[str, Any], path: Path
+) -> tuple[str, dict[str, Any], dict[str, Tensor], dict[str, Any]]:
+    """Name, kwargs, weights (the EMA ones when the run kept an EMA, as its exports do) and
+    metadata of a training checkpoint, so ``denoise``/``eval`` take a run's checkpoints too."""
+    model_cfg = obj["config"].get("model") if isinstance(obj["config"], dict) else None
+    if not isinstance(model_cfg, dict) or not isinstance(model_cfg.get("name"), str):
+        raise RestoreKitError("training checkpoint without a model name in its config", path)
+    name, kwargs = model_cfg["name"], dict(model_cfg.get("kwargs") or {})
+    state = obj["ema"] if isinstance(obj.get("ema"), dict) else obj["model"]
+    header = {
+        "format_version": FORMAT_VERSION,
+        "name": name,
+        "kwargs": get_entry(name).kwargs(**kwargs),
+        "recipe": obj["config"],
+        "metrics": {},
+        "training_step": int(obj["step"]),
+        "ema": isinstance(obj.get("ema"), dict),
+        "source": f"restorekit training checkpoint {path.name}",
+    }
+    return name, header["kwargs"], state, header
 
 
 def _reference_model(name: str, kwargs: Mapping[str, Any]) -> nn.Module:
