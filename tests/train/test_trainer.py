@@ -69,6 +69,15 @@ def test_ci_recipe_trains_logs_checkpoints_and_exports(config, ci_dir):
     assert model(torch.rand(1, channels, 24, 20)).image.shape == (1, channels, 24, 20)
 
 
+def test_max_tile_reaches_the_exported_weights(ci_dir):
+    config = next(c for c in CI_CONFIGS if c.stem == "gaussian_blind_gray")
+    result = fit(load_config(config, ["model.max_tile=48"]))
+    for which in ("best", "final"):
+        assert read_metadata(ci_dir / result.run_dir / f"{which}.safetensors")["max_tile"] == 48
+    with pytest.raises(RestoreKitError, match="max_tile"):
+        load_config(config, ["model.max_tile=4"])
+
+
 def test_transfer_freezes_everything_but_the_tf_groups(ci_dir):
     init = save_init(ci_dir / "sn.safetensors", **TINY_AINDNET)
     run_ci("aindnet_tf", ci_dir / "tf", f"model.init_from={init}", "val=null", "max_steps=3")

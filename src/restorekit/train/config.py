@@ -50,13 +50,20 @@ class ModelConfig:
     ``name`` and ``kwargs`` go to ``restorekit.models.build_model``. ``init_from`` is one of our
     ``.safetensors`` files (or anything ``restorekit.load_model`` reads) whose weights initialise
     the model strictly. ``trainable: transfer`` updates only AINDNet+TF's groups
-    (``restorekit.models.transfer_parameters``) and freezes everything else.
+    (``restorekit.models.transfer_parameters``) and freezes everything else. ``max_tile`` is
+    written into the exported weights: ``--tile auto`` then never runs the model on tiles larger
+    than that (instance-normalised models trained on small patches do better near their
+    training scale; see ``restorekit.infer.loading.model_max_tile``).
     """
 
     name: str
     kwargs: dict[str, Any] = field(default_factory=dict)
     init_from: str | None = None
     trainable: Literal["all", "transfer"] = "all"
+    max_tile: int | None = None
+
+    def __post_init__(self) -> None:
+        _require(self.max_tile is None or self.max_tile >= 8, "max_tile", "must be >= 8")
 
 
 @dataclass(frozen=True)

@@ -358,6 +358,7 @@ def _export(cfg: TrainConfig, parts: Parts, state: TrainState, which: str) -> Pa
         metrics=metrics,
         training_step=state.step,
         ema=cfg.ema is not None,
+        **({"max_tile": cfg.model.max_tile} if cfg.model.max_tile is not None else {}),
     )
 
 
