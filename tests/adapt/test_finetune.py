@@ -106,3 +106,19 @@ def test_bad_options_and_inputs(pairs_dir, tiny_base):
 def test_default_base_is_the_bundled_model(pairs_dir):
     result = adapt(pairs_dir, None, max_steps=1, **FAST)
     assert result.metadata["base"] == "aindnet-real"
+
+
+def test_adapted_model_keeps_the_base_max_tile(pairs_dir, tmp_path):
+    """A base that runs in tiles (max_tile) is scored in tiles and hands the hint on."""
+    torch.manual_seed(0)
+    kwargs = {"width": 4}
+    base = save_model(
+        tmp_path / "tiled.safetensors",
+        build_model("aindnet", **kwargs),
+        name="aindnet",
+        kwargs=kwargs,
+        max_tile=32,
+    )
+    out = tmp_path / "mycam.safetensors"
+    adapt(pairs_dir, out, base=str(base), max_steps=3, **FAST)
+    assert load_model(out).checkpoint_metadata["max_tile"] == 48

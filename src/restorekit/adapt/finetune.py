@@ -44,7 +44,7 @@ from torch import nn
 
 from restorekit.adapt.pairs import HoldoutBy, Pair, PairDataset, load_pairs, split_holdout
 from restorekit.errors import RestoreKitError
-from restorekit.infer.loading import DEFAULT_MODEL, model_channels
+from restorekit.infer.loading import DEFAULT_MODEL, model_channels, model_max_tile
 from restorekit.infer.precision import select_device
 from restorekit.models.transfer import freeze_for_transfer
 from restorekit.train.batches import TrainBatches
@@ -59,8 +59,9 @@ from restorekit.weights import bundled_models, load_model, save_model
 PathArg = str | PathLike[str]
 STEPS_PER_EPOCH = 64  # batches per pass over the (few) pairs; only sets how patches are dealt
 SCORING = (
-    "held-out images centre-cropped to at most eval_size pixels per side, whole-image "
-    "inference, output clamped to [0,1], float PSNR/SSIM with data range 1 "
+    "held-out images centre-cropped to at most eval_size pixels per side, inference as "
+    "--tile auto runs it (tiles of the base's max_tile, if any), output clamped to [0,1], "
+    "float PSNR/SSIM with data range 1 "
     "(restorekit.train.validate)"
 )
 
@@ -283,8 +284,10 @@ def _adapt(
     schedule = ScheduleConfig(name="constant", warmup_steps=opts.warmup_steps)
     budget = None if opts.minutes is None else 60.0 * opts.minutes
 
+    max_tile = model_max_tile(model)
+
     def score() -> dict[str, float]:
-        return validate(model, held_set, env=env, seed=opts.seed)
+        return validate(model, held_set, env=env, seed=opts.seed, tile=max_tile)
 
     tick = time.perf_counter()
     before = score()
@@ -363,6 +366,7 @@ def _adapt(
             metrics={**best.score, "step": best.step},
             source=f"restorekit adapt of {opts.base} on {len(pairs)} pair(s)",
             adapt=record,
+            **({"max_tile": max_tile} if max_tile is not None else {}),
         )
     return AdaptResult(
         model=model,
