@@ -117,7 +117,7 @@ def test_adapted_model_keeps_the_base_max_tile(pairs_dir, tmp_path):
         build_model("aindnet", **kwargs),
         name="aindnet",
         kwargs=kwargs,
-        max_tile=32,
+        max_tile=48,
     )
     out = tmp_path / "mycam.safetensors"
     adapt(pairs_dir, out, base=str(base), max_steps=3, **FAST)
