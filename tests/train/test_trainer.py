@@ -71,11 +71,11 @@ def test_ci_recipe_trains_logs_checkpoints_and_exports(config, ci_dir):
 
 def test_max_tile_reaches_the_exported_weights(ci_dir):
     config = next(c for c in CI_CONFIGS if c.stem == "gaussian_blind_gray")
-    result = fit(load_config(config, ["model.max_tile=48"]))
+    result = fit(load_config(config, ["model.max_tile=96"]))
     for which in ("best", "final"):
-        assert read_metadata(ci_dir / result.run_dir / f"{which}.safetensors")["max_tile"] == 48
+        assert read_metadata(ci_dir / result.run_dir / f"{which}.safetensors")["max_tile"] == 96
     with pytest.raises(RestoreKitError, match="max_tile"):
-        load_config(config, ["model.max_tile=4"])
+        load_config(config, ["model.max_tile=32"])
 
 
 def test_transfer_freezes_everything_but_the_tf_groups(ci_dir):

@@ -63,7 +63,11 @@ class ModelConfig:
     max_tile: int | None = None
 
     def __post_init__(self) -> None:
-        _require(self.max_tile is None or self.max_tile >= 8, "max_tile", "must be >= 8")
+        _require(
+            self.max_tile is None or self.max_tile >= 64,
+            "max_tile",
+            "must be >= 64 (2x the overlap)",
+        )
 
 
 @dataclass(frozen=True)
