@@ -183,3 +183,14 @@ def test_training_checkpoint_loads_with_ema_preferred(
     torch.save(payload, path)
     with pytest.raises(RestoreKitError, match="without a model name"):
         load_model(path)
+
+
+def test_saved_file_permissions_follow_the_umask(tiny: torch.nn.Module, tmp_path: Path) -> None:
+    import os
+
+    mask = os.umask(0o027)
+    try:
+        path = save_model(tmp_path / "m.safetensors", tiny, name="hinet-0.5x", kwargs=TINY)
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o640

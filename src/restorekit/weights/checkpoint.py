@@ -117,6 +117,7 @@ def save_model(
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
         save_file(state, tmp, metadata={METADATA_KEY: text})
+        _permissions_like_open(tmp)  # save_file creates 0600 files
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -176,6 +177,13 @@ def load_model(
     model.load_state_dict(state, strict=True)
     model.checkpoint_metadata = header
     return model.to(target).eval()
+
+
+def _permissions_like_open(path: Path) -> None:
+    """Give ``path`` the mode ``open`` would have: 0666 less the process umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
 
 
 def _is_training_checkpoint(obj: Any) -> bool:
