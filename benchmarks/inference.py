@@ -49,9 +49,11 @@ def _child(args: argparse.Namespace) -> None:
 
     if args.malloc == "tuned" and not tune_malloc():
         raise SystemExit("tune_malloc() did not apply (not glibc, or MALLOC_* set)")
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
 
-    from restorekit.infer.loading import load_models
-    from restorekit.infer.memory import auto_tile, memory_budget
+    from restorekit.infer.loading import load_models, model_max_tile
+    from restorekit.infer.memory import auto_tile, cap_tile, memory_budget
     from restorekit.infer.restore import measure_memory, restore_output
     from restorekit.models import build_model
 
@@ -75,6 +77,7 @@ def _child(args: argparse.Namespace) -> None:
             size_multiple=model.size_multiple,
             accumulator_channels=3 * 2 + 4,
         )
+        tile = cap_tile(tile, (height, width), model_max_tile(model))  # as restore(tile="auto")
     elif tile is not None:
         tile = int(tile)
     out = restore_output(model, x, tile=tile, overlap=32, precision=args.precision)
@@ -106,6 +109,7 @@ def main() -> None:
     parser.add_argument("--tile", default="auto", help="auto, 0 (whole image) or a side")
     parser.add_argument("--max-memory", type=float, help="memory budget in GB for --tile auto")
     parser.add_argument("--mallocs", default="tuned,default", help="tuned, default or both")
+    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--precision", help=argparse.SUPPRESS)
     parser.add_argument("--malloc", help=argparse.SUPPRESS)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -140,6 +144,7 @@ def main() -> None:
             precision,
             "--malloc",
             malloc,
+            *(["--threads", str(args.threads)] if args.threads is not None else []),
             "--megapixels",
             str(args.megapixels),
             "--tile",
