@@ -13,8 +13,9 @@ last conv), and score that camera's test images against
 plus the wall time of each adaptation. Pairs per camera are a seeded permutation of its
 training names, so the sets are nested (the 2 pairs include the 1); a camera with fewer than 8
 training pairs uses all it has. Scores: ``restorekit eval``'s real-pairs variant (uint8
-rounding, PSNR and SSIM on RGB, mean over images). Results go to a JSON file after each step
-and a Markdown table at the end.
+rounding, PSNR and SSIM on RGB, mean over images), inference as ``--tile auto`` (the SN model's
+``max_tile``, which adapted and from-scratch models inherit). Results go to a JSON file after
+each step and a Markdown table at the end.
 
     python benchmarks/fewshot_adapt.py --sn /work/runs/aindnet_real_sn/best.safetensors
     python benchmarks/fewshot_adapt.py --sn tiny.safetensors --limit-cameras 1 --limit-test 1 \\
@@ -65,7 +66,8 @@ def score_model(model: torch.nn.Module, test: list[Pair]) -> dict[str, float]:
     values = []
     with torch.inference_mode():
         for pair in test:
-            out = restore(model.eval(), torch.from_numpy(pair.noisy)[None])[0].numpy()
+            x = torch.from_numpy(pair.noisy)[None]
+            out = restore(model.eval(), x, tile="auto")[0].numpy()  # as `restorekit denoise`
             values.append(METRIC.score(out, pair.clean))
     return {"psnr": _mean(v.psnr for v in values), "ssim": _mean(v.ssim for v in values)}
 
@@ -101,7 +103,8 @@ def scratch_base(sn: str, folder: Path, seed: int) -> str:
     torch.manual_seed(seed)
     model = build_model(meta["name"], **meta["kwargs"])
     path = folder / "scratch_init.safetensors"
-    save_model(path, model, name=meta["name"], kwargs=meta["kwargs"], source="random init")
+    tiles = {"max_tile": meta["max_tile"]} if meta.get("max_tile") else {}  # same inference
+    save_model(path, model, name=meta["name"], kwargs=meta["kwargs"], source="random init", **tiles)
     return str(path)
 
 
