@@ -217,7 +217,8 @@ class ValConfig:
 
     A clean-only dataset gets noise from ``noise`` (default: ``data.noise``), seeded per image so
     every validation scores the same inputs. ``y_channel`` scores BT.601 luma (deraining);
-    ``tile`` runs ``restorekit.infer.restore`` tiled (HINet's GoPro protocol uses 256);
+    ``tile`` runs ``restorekit.infer.restore`` tiled (HINet's GoPro protocol uses 256; unset, it is
+    ``model.max_tile``, so validation runs the model as ``--tile auto`` will);
     ``max_images`` keeps only the first images; ``metric`` picks the best checkpoint.
     """
 

@@ -335,7 +335,7 @@ def _validate_and_track(
         seed=cfg.seed,
         synth=val_data[1],
         y_channel=val.y_channel,
-        tile=val.tile,
+        tile=val.tile if val.tile is not None else cfg.model.max_tile,
         overlap=val.overlap,
         max_images=val.max_images,
     )
