@@ -52,9 +52,8 @@ def _child(args: argparse.Namespace) -> None:
     if args.threads is not None:
         torch.set_num_threads(args.threads)
 
-    from restorekit.infer.loading import load_models, model_max_tile
-    from restorekit.infer.memory import auto_tile, cap_tile, memory_budget
-    from restorekit.infer.restore import measure_memory, restore_output
+    from restorekit.infer.loading import load_models
+    from restorekit.infer.restore import resolve_tile, restore_output
     from restorekit.models import build_model
 
     # a bundled name or file loads ready; otherwise the architecture with random weights
@@ -65,21 +64,10 @@ def _child(args: argparse.Namespace) -> None:
     warm = torch.rand(1, 3, 64, 64, generator=generator)
     restore_output(model, warm, precision=args.precision)
     start = time.perf_counter()
-    tile = None if args.tile == "0" else args.tile
-    if tile == "auto":
-        memory = measure_memory(model, 3, precision=args.precision)
-        budget = memory_budget("cpu", args.max_memory)
-        tile = auto_tile(
-            memory,
-            (1, 3, height, width),
-            budget,
-            overlap=32,
-            size_multiple=model.size_multiple,
-            accumulator_channels=3 * 2 + 4,
-        )
-        tile = cap_tile(tile, (height, width), model_max_tile(model))  # as restore(tile="auto")
-    elif tile is not None:
-        tile = int(tile)
+    tile = args.tile if args.tile == "auto" else (int(args.tile) or None)  # 0 = whole image
+    tile = resolve_tile(
+        model, x, tile, overlap=32, precision=args.precision, max_memory=args.max_memory
+    )
     out = restore_output(model, x, tile=tile, overlap=32, precision=args.precision)
     seconds = time.perf_counter() - start
     assert out.image.shape == x.shape

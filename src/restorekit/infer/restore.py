@@ -37,6 +37,36 @@ def measure_memory(model: ModelFn, channels: int = 3, *, precision: str = "fp32"
         )
 
 
+def resolve_tile(
+    model: ModelFn,
+    x: Tensor,
+    tile: Tile,
+    *,
+    overlap: int = 32,
+    precision: str = "fp32",
+    max_memory: int | None = None,
+    memory: MemoryModel | None = None,
+) -> int | tuple[int, int] | None:
+    """The tile :func:`restore_output` uses for ``x``: ``tile`` itself unless it is ``"auto"``,
+    then the memory-based choice capped at the model's ``max_tile`` (None = whole image)."""
+    if tile != "auto":
+        return tile
+    device = model_device(model)
+    if memory is None:
+        memory = measure_memory(model, x.shape[1], precision=precision)
+    # float32 accumulators tiling keeps next to x: input, output, weights, a noise map
+    same_memory = x.device.type == device.type
+    chosen = auto_tile(
+        memory,
+        (x.shape[0], x.shape[1], x.shape[2], x.shape[3]),
+        memory_budget(device, max_memory),
+        overlap=overlap,
+        size_multiple=int(getattr(model, "size_multiple", 1)),
+        accumulator_channels=2 * x.shape[1] + 4 if same_memory else 0,
+    )
+    return cap_tile(chosen, (x.shape[2], x.shape[3]), model_max_tile(model))
+
+
 def restore_output(
     model: ModelFn,
     x: Tensor,
@@ -57,21 +87,15 @@ def restore_output(
     model's ``max_tile`` (``restorekit.infer.loading.model_max_tile``) when it has one.
     """
     device = model_device(model)
-    size_multiple = int(getattr(model, "size_multiple", 1))
-    if tile == "auto":
-        if memory is None:
-            memory = measure_memory(model, x.shape[1], precision=precision)
-        # float32 accumulators tiling keeps next to x: input, output, weights, a noise map
-        same_memory = x.device.type == device.type
-        tile = auto_tile(
-            memory,
-            (x.shape[0], x.shape[1], x.shape[2], x.shape[3]),
-            memory_budget(device, max_memory),
-            overlap=overlap,
-            size_multiple=size_multiple,
-            accumulator_channels=2 * x.shape[1] + 4 if same_memory else 0,
-        )
-        tile = cap_tile(tile, (x.shape[2], x.shape[3]), model_max_tile(model))
+    tile = resolve_tile(
+        model,
+        x,
+        tile,
+        overlap=overlap,
+        precision=precision,
+        max_memory=max_memory,
+        memory=memory,
+    )
     fn: ModelFn = functools.partial(tta_x8, model) if tta else model
     with torch.inference_mode(), autocast(precision, device):
         if tile is None:
