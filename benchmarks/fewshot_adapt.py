@@ -36,6 +36,7 @@ import numpy as np
 import torch
 
 from restorekit.adapt import Pair, adapt, calibrate, load_pairs
+from restorekit.adapt.pairs import centre_crop
 from restorekit.data import read_split
 from restorekit.eval.methods import BM3DMethod
 from restorekit.eval.metric_spec import uint8_metric
@@ -50,15 +51,6 @@ METRIC = uint8_metric()
 def camera_of(name: str) -> str:
     """PolyU names start with the camera model: ``Canon5D2_5_160_3200_chair_11.JPG``."""
     return name.split("_", 1)[0]
-
-
-def centre(pair: Pair, size: int | None) -> Pair:
-    if size is None:
-        return pair
-    _, h, w = pair.noisy.shape
-    top, left = max(0, (h - size) // 2), max(0, (w - size) // 2)
-    box = (slice(None), slice(top, top + size), slice(left, left + size))
-    return Pair(pair.name, pair.noisy[box], pair.clean[box])
 
 
 def score_model(model: torch.nn.Module, test: list[Pair]) -> dict[str, float]:
@@ -232,7 +224,7 @@ def main() -> None:
         scratch = None if args.no_scratch else scratch_base(args.sn, Path(scratch_dir), args.seed)
         for camera in cameras:
             test_names = [n for n in test if camera_of(n) == camera][: args.limit_test]
-            test_pairs = [centre(p, args.test_size) for p in load_pairs(data, test_names)]
+            test_pairs = [centre_crop(p, args.test_size) for p in load_pairs(data, test_names)]
             sn_score = score_model(sn_model, test_pairs)
             pool = sorted(n for n in train if camera_of(n) == camera)
             order = [pool[i] for i in np.random.default_rng(args.seed).permutation(len(pool))]

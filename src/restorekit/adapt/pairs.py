@@ -154,7 +154,8 @@ class Holdout:
     by: Literal["pairs", "strip"]
 
 
-def _centre_crop(pair: Pair, size: int | None) -> Pair:
+def centre_crop(pair: Pair, size: int | None) -> Pair:
+    """``pair`` cropped to its central ``size`` x ``size`` (no-op for None or smaller images)."""
     if size is None:
         return pair
     _, h, w = pair.noisy.shape
@@ -191,7 +192,7 @@ def split_holdout(
     if by == "pairs" or (by == "auto" and count >= 1):
         chosen = {int((j + 0.5) * len(ordered) / count) for j in range(count)}
         train = [p for i, p in enumerate(ordered) if i not in chosen]
-        held = [_centre_crop(ordered[i], eval_size) for i in sorted(chosen)]
+        held = [centre_crop(ordered[i], eval_size) for i in sorted(chosen)]
         return Holdout(train, held, "pairs")
     if by not in ("auto", "strip"):
         raise RestoreKitError(f"hold-out by must be auto, pairs or strip, got {by!r}")
@@ -207,7 +208,7 @@ def split_holdout(
         top, bottom = np.s_[:, :cut], np.s_[:, cut:]
         train.append(Pair(pair.name, pair.noisy[top], pair.clean[top], pair.ref_frames))
         strip = Pair(f"{pair.name} (bottom {rows} rows)", pair.noisy[bottom], pair.clean[bottom])
-        held.append(_centre_crop(strip, eval_size))
+        held.append(centre_crop(strip, eval_size))
     return Holdout(train, held, "strip")
 
 
