@@ -77,14 +77,8 @@ def test_same_seed_same_weights(pairs_dir, tiny_base):
     assert runs[0].history == runs[1].history
 
 
-def test_a_model_without_transfer_groups(pairs_dir, tmp_path):
-    torch.manual_seed(0)
-    path = save_model(
-        tmp_path / "hinet.safetensors",
-        build_model("hinet", wf=4, depth=2),
-        name="hinet",
-        kwargs={"wf": 4, "depth": 2},
-    )
+def test_a_model_without_transfer_groups(pairs_dir, tiny_model_file):
+    path = tiny_model_file("hinet", "hinet.safetensors", wf=4, depth=2)
     with pytest.raises(RestoreKitError, match="--trainable all"):
         adapt(pairs_dir, None, base=str(path), max_steps=1, **FAST)
     result = adapt(pairs_dir, None, base=str(path), max_steps=2, trainable="all", **FAST)

@@ -6,12 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from restorekit.cli.main import build_parser, main
-from restorekit.models import build_model
-from restorekit.weights import read_metadata, save_model
+from restorekit.weights import read_metadata
 
 
 @pytest.fixture
@@ -30,11 +28,8 @@ def pairs(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def base(tmp_path: Path) -> Path:
-    torch.manual_seed(0)
-    kwargs = {"width": 4, "estimator_width": 4}
-    model = build_model("aindnet", **kwargs)
-    return save_model(tmp_path / "base.safetensors", model, name="aindnet", kwargs=kwargs)
+def base(tiny_model_file) -> Path:
+    return tiny_model_file("aindnet", "base.safetensors", width=4, estimator_width=4)
 
 
 def test_parser_defaults():
@@ -61,18 +56,12 @@ def test_adapt_then_denoise_with_the_result(pairs, base, tmp_path, capsys):
     assert (tmp_path / "clean.png").is_file()
 
 
-def test_user_errors_are_one_line(pairs, tmp_path, capsys):
+def test_user_errors_are_one_line(pairs, tmp_path, capsys, tiny_model_file):
     out = str(tmp_path / "x.safetensors")
     assert main(["adapt", str(tmp_path / "nowhere"), "-o", out, "--base", "x.safetensors"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("restorekit adapt: error: ") and len(err.splitlines()) == 1
-    torch.manual_seed(0)
-    hinet = save_model(
-        tmp_path / "h.safetensors",
-        build_model("hinet", wf=4, depth=2),
-        name="hinet",
-        kwargs={"wf": 4, "depth": 2},
-    )
+    hinet = tiny_model_file("hinet", "h.safetensors", wf=4, depth=2)
     assert main(["adapt", str(pairs), "-o", out, "--base", str(hinet), "--max-steps", "1"]) == 2
     err = capsys.readouterr().err.strip()
     assert "--trainable all" in err and len(err.splitlines()) == 1
