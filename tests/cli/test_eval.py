@@ -9,7 +9,6 @@ import h5py
 import numpy as np
 import pytest
 import scipy.io
-import torch
 from PIL import Image
 
 from restorekit.cli.main import main
@@ -56,22 +55,15 @@ def test_gaussian_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert (out / "figure_gaussian-set-s15.png").is_file()
 
 
-def test_pairs_with_split_and_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from restorekit.models import build_model
-    from restorekit.weights import save_model
-
+def test_pairs_with_split_and_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], tiny_model_file
+) -> None:
     for name in ("a.png", "b.png"):
         clean = _pixels(len(name) + ord(name[0]), (32, 32, 3))
         _png(tmp_path / "P" / "gt" / name, clean)
         _png(tmp_path / "P" / "noisy" / name, clean // 2)
     (tmp_path / "split.json").write_text(json.dumps({"test": ["b.png"], "train": ["a.png"]}))
-    torch.manual_seed(0)
-    ckpt = save_model(
-        tmp_path / "tiny.safetensors",
-        build_model("hinet", wf=4, depth=2),
-        name="hinet",
-        kwargs={"wf": 4, "depth": 2},
-    )
+    ckpt = tiny_model_file("hinet", "tiny.safetensors", wf=4, depth=2)
     code = _eval(
         "--protocol",
         "pairs",
