@@ -46,6 +46,9 @@ def tune_malloc(
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
-    settings = ((_M_MMAP_THRESHOLD, mmap_threshold), (_M_TRIM_THRESHOLD, trim_threshold))
-    applied = all(mallopt(option, value) == 1 for option, value in settings)
-    return applied and mallopt(_M_TOP_PAD, top_pad) == 1
+    settings = (
+        (_M_MMAP_THRESHOLD, mmap_threshold),
+        (_M_TRIM_THRESHOLD, trim_threshold),
+        (_M_TOP_PAD, top_pad),
+    )
+    return all(mallopt(option, value) == 1 for option, value in settings)

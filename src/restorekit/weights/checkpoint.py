@@ -200,7 +200,8 @@ def _from_training_checkpoint(
     if not isinstance(model_cfg, dict) or not isinstance(model_cfg.get("name"), str):
         raise RestoreKitError("training checkpoint without a model name in its config", path)
     name, kwargs = model_cfg["name"], dict(model_cfg.get("kwargs") or {})
-    state = obj["ema"] if isinstance(obj.get("ema"), dict) else obj["model"]
+    has_ema = isinstance(obj.get("ema"), dict)
+    state = obj["ema"] if has_ema else obj["model"]
     header = {
         "format_version": FORMAT_VERSION,
         "name": name,
@@ -208,7 +209,7 @@ def _from_training_checkpoint(
         "recipe": obj["config"],
         "metrics": {},
         "training_step": int(obj["step"]),
-        "ema": isinstance(obj.get("ema"), dict),
+        "ema": has_ema,
         "source": f"restorekit training checkpoint {path.name}",
     }
     return name, header["kwargs"], state, header
