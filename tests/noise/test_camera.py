@@ -140,3 +140,17 @@ def test_dorf_bank_from_a_path(astronaut: torch.Tensor, dorf_dir: Path) -> None:
     assert 0 <= int(out.params["crf"]) < 201
     model = build_noise("cbdnet", crf_bank=str(dorf_dir))
     assert model.describe(out.params, 0)["crf_name"].startswith("dorf-")
+
+
+def test_cbdnet_takes_per_channel_ranges():
+    ranges = [[0.01, 0.02], [0.05, 0.06], [0.1, 0.11]]
+    model = CBDNetCamera(sigma_s=ranges, sigma_c=0.01, bayer="rggb")
+    assert model.config()["sigma_s"] == ranges
+    assert model.config()["sigma_c"] == [0.01, 0.01]
+    params = model.sample(64, generator=torch.Generator().manual_seed(0), device="cpu")
+    sigma_s = params["sigma_s"]
+    for c, (low, high) in enumerate(ranges):
+        assert bool(((sigma_s[:, c] >= low) & (sigma_s[:, c] <= high)).all())
+    assert bool((params["sigma_c"] == 0.01).all())
+    with pytest.raises(RestoreKitError, match="per-channel ranges"):
+        CBDNetCamera(sigma_s=[[0.0, 0.1], [0.0, 0.1]])

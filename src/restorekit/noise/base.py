@@ -19,6 +19,9 @@ from torch import Tensor
 
 from restorekit.errors import RestoreKitError
 
+Range = float | Sequence[float]
+"""A parameter as recipes write it: a fixed number or a ``[low, high]`` range."""
+
 Params = dict[str, Tensor]
 
 
@@ -182,6 +185,41 @@ def as_range(
     if not (math.isfinite(low) and math.isfinite(high)) or low < minimum or high < low:
         raise RestoreKitError(f"{what} must satisfy {minimum} <= low <= high, got {value!r}")
     return low, high
+
+
+def channel_ranges(
+    value: Range | Sequence[Range], channels: int, what: str
+) -> list[tuple[float, float]]:
+    """One checked ``(low, high)`` per channel: a shared number/range, or a list of C ranges."""
+    is_list = isinstance(value, Sequence) and not isinstance(value, str)
+    if is_list and value and all(isinstance(v, Sequence) and not isinstance(v, str) for v in value):
+        if len(value) != channels:
+            raise RestoreKitError(
+                f"{what}: {len(value)} per-channel ranges given for channels={channels}"
+            )
+        return [as_range(v, f"{what}[{i}]") for i, v in enumerate(value)]
+    return [as_range(value, what)] * channels  # type: ignore[arg-type]
+
+
+def listed_ranges(ranges: list[tuple[float, float]]) -> list[float] | list[list[float]]:
+    """A config value: one ``[low, high]`` when the channels share it, else one per channel."""
+    if len(set(ranges)) == 1:
+        return list(ranges[0])
+    return [list(r) for r in ranges]
+
+
+def draw_ranges(
+    ranges: list[tuple[float, float]],
+    batch_size: int,
+    generator: torch.Generator,
+    device: torch.device | str,
+) -> Tensor:
+    """(N, C) values, channel c uniform in ``ranges[c]`` (``low`` exactly when low == high)."""
+    if len(set(ranges)) == 1:
+        return uniform((batch_size, len(ranges)), *ranges[0], generator, device)
+    low, high = (torch.tensor(v, dtype=torch.float32) for v in zip(*ranges, strict=True))
+    u = uniform((batch_size, len(ranges)), 0.0, 1.0, generator, "cpu")
+    return (low + (high - low) * u).to(device)
 
 
 def per_sample(

@@ -37,13 +37,16 @@ from restorekit.noise.base import (
     NoiseModel,
     NoiseResult,
     Params,
+    Range,
     as_range,
+    channel_ranges,
     check_batch,
     choice,
+    draw_ranges,
+    listed_ranges,
     per_sample,
     resolve_generator,
     spatial,
-    uniform,
 )
 from restorekit.noise.bayer import BAYER_PATTERNS, demosaic_malvar, mosaic, site_map
 from restorekit.noise.chain import NoiseChain, Signal, SplitBy, Stage
@@ -54,8 +57,6 @@ from restorekit.noise.registry import register_noise
 
 CBDNET_BAYER: tuple[str, ...] = (*BAYER_PATTERNS, "none")
 """AddNoiseMosai.m's five options, in its order (parameter ``bayer`` indexes this tuple)."""
-
-Range = float | Sequence[float]
 
 
 class InverseCRF(Stage):
@@ -123,23 +124,30 @@ class Mosaic(Stage):
 class CBDNetNoiseLevel(Stage):
     """Draws per-channel ``sigma_s``, ``sigma_c`` and records the map ``sigma_c + L * sigma_s``.
 
+    Each is a value or ``[low, high]`` range shared by the channels, or a list of three ranges
+    (R, G, B), e.g. a calibrated camera's (``restorekit calibrate --model cbdnet``).
+
     ``L`` is the clean irradiance (``signal.linear``, else the image). The noise itself is
     added by :class:`CBDNetNoise` with these parameters, after the mosaic.
     """
 
-    def __init__(self, sigma_s: Range = (0.0, 0.16), sigma_c: Range = (0.0, 0.06)) -> None:
-        self.sigma_s = as_range(sigma_s, "cbdnet sigma_s")
-        self.sigma_c = as_range(sigma_c, "cbdnet sigma_c")
+    def __init__(
+        self,
+        sigma_s: Range | Sequence[Range] = (0.0, 0.16),
+        sigma_c: Range | Sequence[Range] = (0.0, 0.06),
+    ) -> None:
+        self.sigma_s = channel_ranges(sigma_s, 3, "cbdnet sigma_s")
+        self.sigma_c = channel_ranges(sigma_c, 3, "cbdnet sigma_c")
 
     def config(self) -> dict[str, Any]:
-        return {"sigma_s": list(self.sigma_s), "sigma_c": list(self.sigma_c)}
+        return {"sigma_s": listed_ranges(self.sigma_s), "sigma_c": listed_ranges(self.sigma_c)}
 
     def sample(
         self, batch_size: int, generator: torch.Generator, device: torch.device | str
     ) -> Params:
         return {
-            "sigma_s": uniform((batch_size, 3), *self.sigma_s, generator, device),
-            "sigma_c": uniform((batch_size, 3), *self.sigma_c, generator, device),
+            "sigma_s": draw_ranges(self.sigma_s, batch_size, generator, device),
+            "sigma_c": draw_ranges(self.sigma_c, batch_size, generator, device),
         }
 
     def apply(
@@ -258,7 +266,8 @@ class CBDNetCamera(NoiseChain):
     """CBDNet's camera noise pipeline (AddNoiseMosai.m) with its sampling defaults.
 
     Args:
-        sigma_s, sigma_c: fixed value or ``[low, high]`` range, drawn per image and channel.
+        sigma_s, sigma_c: fixed value or ``[low, high]`` range, drawn per image and channel, or
+            a list of three ranges, one per channel (R, G, B).
         crf_bank: folder with CBDNet's DoRF .mat files, a :class:`CRFBank`, or ``None`` /
             ``"builtin"`` for the built-in parametric bank.
         crf: curve index (or list of indices) to draw from; ``None`` = the whole bank.
@@ -269,8 +278,8 @@ class CBDNetCamera(NoiseChain):
 
     def __init__(
         self,
-        sigma_s: Range = (0.0, 0.16),
-        sigma_c: Range = (0.0, 0.06),
+        sigma_s: Range | Sequence[Range] = (0.0, 0.16),
+        sigma_c: Range | Sequence[Range] = (0.0, 0.06),
         crf_bank: CRFBank | str | PathLike[str] | None = None,
         crf: int | Sequence[int] | None = None,
         bayer: str | Sequence[str] = CBDNET_BAYER,

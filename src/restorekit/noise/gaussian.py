@@ -25,8 +25,12 @@ from restorekit.noise.base import (
     NoiseModel,
     NoiseResult,
     Params,
+    Range,
     as_range,
+    channel_ranges,
     check_batch,
+    draw_ranges,
+    listed_ranges,
     per_sample,
     randn,
     resolve_generator,
@@ -34,8 +38,6 @@ from restorekit.noise.base import (
     uniform,
 )
 from restorekit.noise.registry import register_noise
-
-Range = float | Sequence[float]
 
 
 def add_shot_read(
@@ -111,14 +113,14 @@ class PoissonGaussian(NoiseModel):
         if int(channels) < 1:
             raise RestoreKitError(f"poisson_gaussian channels must be >= 1, got {channels}")
         self.channels = int(channels)
-        self.a = _channel_ranges(a, self.channels, "poisson_gaussian a")
-        self.b = _channel_ranges(b, self.channels, "poisson_gaussian b")
+        self.a = channel_ranges(a, self.channels, "poisson_gaussian a")
+        self.b = channel_ranges(b, self.channels, "poisson_gaussian b")
         self.clip = bool(clip)
 
     def config(self) -> dict[str, Any]:
         return {
-            "a": _listed(self.a),
-            "b": _listed(self.b),
+            "a": listed_ranges(self.a),
+            "b": listed_ranges(self.b),
             "clip": self.clip,
             "channels": self.channels,
         }
@@ -126,8 +128,8 @@ class PoissonGaussian(NoiseModel):
     def sample(
         self, batch_size: int, *, generator: torch.Generator, device: torch.device | str = "cpu"
     ) -> Params:
-        a = _draw(self.a, batch_size, generator, device)
-        b = _draw(self.b, batch_size, generator, device)
+        a = draw_ranges(self.a, batch_size, generator, device)
+        b = draw_ranges(self.b, batch_size, generator, device)
         return {"a": a[:, 0], "b": b[:, 0]} if self.channels == 1 else {"a": a, "b": b}
 
     def apply(
@@ -146,41 +148,6 @@ class PoissonGaussian(NoiseModel):
         if self.clip:
             noisy.clamp_(0.0, 1.0)
         return NoiseResult(noisy, std, dict(params))
-
-
-def _channel_ranges(
-    value: Range | Sequence[Range], channels: int, what: str
-) -> list[tuple[float, float]]:
-    """One checked ``(low, high)`` per channel: a shared number/range, or a list of C ranges."""
-    is_list = isinstance(value, Sequence) and not isinstance(value, str)
-    if is_list and value and all(isinstance(v, Sequence) and not isinstance(v, str) for v in value):
-        if len(value) != channels:
-            raise RestoreKitError(
-                f"{what}: {len(value)} per-channel ranges given for channels={channels}"
-            )
-        return [as_range(v, f"{what}[{i}]") for i, v in enumerate(value)]
-    return [as_range(value, what)] * channels  # type: ignore[arg-type]
-
-
-def _listed(ranges: list[tuple[float, float]]) -> list[float] | list[list[float]]:
-    """A config value: one ``[low, high]`` when the channels share it, else one per channel."""
-    if len(set(ranges)) == 1:
-        return list(ranges[0])
-    return [list(r) for r in ranges]
-
-
-def _draw(
-    ranges: list[tuple[float, float]],
-    batch_size: int,
-    generator: torch.Generator,
-    device: torch.device | str,
-) -> Tensor:
-    """(N, C) values, channel c uniform in ``ranges[c]`` (``low`` exactly when low == high)."""
-    if len(set(ranges)) == 1:
-        return uniform((batch_size, len(ranges)), *ranges[0], generator, device)
-    low, high = (torch.tensor(v, dtype=torch.float32) for v in zip(*ranges, strict=True))
-    u = uniform((batch_size, len(ranges)), 0.0, 1.0, generator, "cpu")
-    return (low + (high - low) * u).to(device)
 
 
 @register_noise("cbdnet_gaussian")
@@ -205,14 +172,14 @@ class CBDNetGaussian(NoiseModel):
         if int(channels) < 1:
             raise RestoreKitError(f"cbdnet_gaussian channels must be >= 1, got {channels}")
         self.channels = int(channels)
-        self.sigma_s = _channel_ranges(sigma_s, self.channels, "cbdnet_gaussian sigma_s")
-        self.sigma_c = _channel_ranges(sigma_c, self.channels, "cbdnet_gaussian sigma_c")
+        self.sigma_s = channel_ranges(sigma_s, self.channels, "cbdnet_gaussian sigma_s")
+        self.sigma_c = channel_ranges(sigma_c, self.channels, "cbdnet_gaussian sigma_c")
         self.clip = bool(clip)
 
     def config(self) -> dict[str, Any]:
         return {
-            "sigma_s": _listed(self.sigma_s),
-            "sigma_c": _listed(self.sigma_c),
+            "sigma_s": listed_ranges(self.sigma_s),
+            "sigma_c": listed_ranges(self.sigma_c),
             "channels": self.channels,
             "clip": self.clip,
         }
@@ -221,8 +188,8 @@ class CBDNetGaussian(NoiseModel):
         self, batch_size: int, *, generator: torch.Generator, device: torch.device | str = "cpu"
     ) -> Params:
         return {
-            "sigma_s": _draw(self.sigma_s, batch_size, generator, device),
-            "sigma_c": _draw(self.sigma_c, batch_size, generator, device),
+            "sigma_s": draw_ranges(self.sigma_s, batch_size, generator, device),
+            "sigma_c": draw_ranges(self.sigma_c, batch_size, generator, device),
         }
 
     def apply(
