@@ -59,6 +59,21 @@ def test_cbdnet_section_without_plot(pairs, tmp_path, capsys):
     assert sorted(p.name for p in target.parent.iterdir()) == ["cam.fit.json", "cam.yml"]
 
 
+def test_camera_chain_section(pairs, tmp_path, capsys):
+    target = tmp_path / "cam.yaml"
+    assert main(["calibrate", str(pairs), "-o", str(target), "--model", "cbdnet"]) == 0
+    section = yaml.safe_load(target.read_text())
+    assert section["name"] == "cbdnet" and len(section["kwargs"]["crf"]) == 1
+    assert "fit error (CBDNet chain" in capsys.readouterr().out
+
+
+def test_missing_crf_bank_is_one_line(pairs, tmp_path, capsys):
+    argv = ["calibrate", str(pairs), "-o", str(tmp_path / "c.yaml"), "--crf-bank", "nowhere"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "CRF file not found" in err
+
+
 def test_user_errors_are_one_line(tmp_path, capsys):
     assert main(["calibrate", str(tmp_path / "nowhere")]) == 2
     err = capsys.readouterr().err.strip()

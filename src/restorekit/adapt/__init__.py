@@ -3,21 +3,23 @@
 ``adapt(pairs_dir, "mycam.safetensors", base="aindnet-real", minutes=10)`` fine-tunes the base
 model's transfer groups (AIN layers, noise estimator, last conv) on a camera's noisy/clean pairs
 and writes a model file that loads wherever a model loads. ``calibrate(pairs_dir, "noise.yaml")``
-fits a Poisson-Gaussian and a CBDNet-form noise model to the same pairs and writes the
-``data.noise`` section that makes synthetic pre-training (``configs/aindnet_sn.yaml``) match
-the camera, with the fit as JSON and a variance-against-intensity plot.
+fits Poisson-Gaussian and CBDNet-form noise models to the same pairs (the CBDNet camera chain
+through a response curve, too) and writes the ``data.noise`` section that makes synthetic
+pre-training (``configs/aindnet_sn.yaml``) match the camera, with the fit as JSON and a
+variance-against-intensity plot.
 """
 
 from restorekit.adapt.calibrate import (
     CalibrationResult,
-    NoiseBins,
     NoiseFit,
     calibrate,
     fit_noise,
     measure_noise,
     save_noise_plot,
 )
+from restorekit.adapt.camera_fit import CameraNoiseFit, fit_camera_noise
 from restorekit.adapt.finetune import AdaptOptions, AdaptResult, adapt
+from restorekit.adapt.noise_bins import NoiseBins
 from restorekit.adapt.pairs import (
     Holdout,
     Pair,
@@ -33,6 +35,7 @@ __all__ = [
     "AdaptOptions",
     "AdaptResult",
     "CalibrationResult",
+    "CameraNoiseFit",
     "Holdout",
     "NoiseBins",
     "NoiseFit",
@@ -42,6 +45,7 @@ __all__ = [
     "adapt",
     "calibrate",
     "find_pairs",
+    "fit_camera_noise",
     "fit_noise",
     "load_pair",
     "load_pairs",

@@ -1,23 +1,17 @@
 """Noise calibration: fit a signal-dependent noise model to a camera's noisy/clean pairs.
 
-Measurement. The noise of a pixel is ``noisy - clean``. Per channel, pixels are binned by their
-clean intensity (``bins`` equal bins over [0, 1]); each bin keeps its pixel count, mean clean
-intensity (the abscissa, not the bin centre, since the variance is linear in the intensity
-inside a bin), the noise variance around the bin's mean noise, and the share of clipped pixels.
-A bin is left out of the fit when it has fewer than ``min_count`` pixels or when more than
-``max_clipped`` of its pixels are clipped (noisy or clean at 0 or 1): clipping at the ends of
-the range shrinks the variance there. A burst reference averaging M frames carries noise of
-variance sigma^2 / M, so each such pair's noise is scaled by sqrt(M / (M + 1)).
-
-Models, both fitted per channel by weighted least squares with non-negative coefficients
-(``scipy.optimize.nnls``). Weights are the inverse variance of a bin's sample variance,
-``(n - 1) / (2 v^2)``, with ``v`` the model's variance (iterated from the measured one):
+Measurement (``restorekit.adapt.noise_bins``): per channel, the noise variance of the pairs'
+pixels binned by clean intensity, leaving out sparse and clipped bins. Models, fitted per
+channel by weighted non-negative least squares on those bins:
 
 * Poisson-Gaussian: ``var = a * x + b`` -- restorekit.noise ``poisson_gaussian``.
-* CBDNet: ``std^2 = (sigma_s * x)^2 + sigma_c^2``. CBDNet defines it on irradiance before the
-  camera response function; the CRF a camera used is unknown, so we fit it in the sRGB domain,
-  on the image values themselves, as an approximation. It therefore matches restorekit.noise
-  ``cbdnet_gaussian`` (the same form applied to the image), not ``cbdnet`` (the camera chain).
+* CBDNet form in the sRGB domain: ``std^2 = (sigma_s * x)^2 + sigma_c^2`` on the image values
+  themselves -- restorekit.noise ``cbdnet_gaussian`` (the form applied to the image).
+* CBDNet camera chain (RGB pairs): the same form on irradiance, seen through a camera response
+  curve chosen from a CRF bank and Malvar demosaicking (``restorekit.adapt.camera_fit``) --
+  restorekit.noise ``cbdnet``, the noise AINDNet's SN stage trains on. CBDNet defines its
+  levels there; on PolyU's training pairs with the DoRF bank it fits the measured variances
+  about 1.7x better than the sRGB forms.
 
 The noise is treated as independent per pixel: demosaicking and JPEG correlate real noise
 spatially, which a per-pixel variance does not describe.
@@ -42,98 +36,22 @@ from typing import Any, Literal
 import numpy as np
 import yaml
 
+from restorekit.adapt.camera_fit import CameraNoiseFit, fit_camera_noise
+from restorekit.adapt.noise_bins import (
+    NoiseAccumulator,
+    NoiseBins,
+    relative_rms,
+    spread_ranges,
+    weighted_nnls,
+)
 from restorekit.adapt.pairs import Pair, find_pairs, load_pair
 from restorekit.errors import RestoreKitError
 from restorekit.io import atomic_write_bytes
+from restorekit.noise import BAYER_PATTERNS, CRFBank
 
 PathArg = str | PathLike[str]
-NoiseName = Literal["poisson_gaussian", "cbdnet_gaussian"]
-NOISE_MODELS = ("poisson_gaussian", "cbdnet_gaussian")
-CLIP_EPS = 1e-6
-IRLS_ROUNDS = 4
-
-
-@dataclass(frozen=True)
-class NoiseBins:
-    """Measured points, each array (C, bins): mean clean intensity (NaN if empty), noise
-    variance, pixel count, share of clipped pixels, and whether the bin enters the fit."""
-
-    intensity: np.ndarray
-    variance: np.ndarray
-    count: np.ndarray
-    clipped: np.ndarray
-    used: np.ndarray
-
-
-class NoiseAccumulator:
-    """Streams pairs into per-channel, per-bin sums (float64), one pair in memory at a time."""
-
-    def __init__(self, bins: int = 32) -> None:
-        if not 4 <= bins <= 1024:
-            raise RestoreKitError(f"bins must be in [4, 1024], got {bins}")
-        self.bins = bins
-        self.channels: int | None = None
-        self.names: list[str] = []
-        self._sums: np.ndarray | None = None  # (5, C, bins): n, sum x, sum e, sum e^2, clipped
-
-    def add(self, pair: Pair) -> None:
-        """Accumulate the noise of one pair."""
-        noisy = np.asarray(pair.noisy, dtype=np.float64)
-        clean = np.asarray(pair.clean, dtype=np.float64)
-        if noisy.shape != clean.shape or noisy.ndim != 3:
-            raise RestoreKitError("noisy and clean must be CHW arrays of one shape", pair.name)
-        channels = noisy.shape[0]
-        if self._sums is None:
-            self.channels = channels
-            self._sums = np.zeros((5, channels, self.bins))
-        elif channels != self.channels:
-            raise RestoreKitError(
-                f"has {channels} channel(s), the pairs before it {self.channels}", pair.name
-            )
-        noise = noisy - clean
-        if pair.ref_frames is not None:
-            noise *= np.sqrt(pair.ref_frames / (pair.ref_frames + 1.0))
-        clipped = (
-            (noisy <= CLIP_EPS)
-            | (noisy >= 1 - CLIP_EPS)
-            | (clean <= CLIP_EPS)
-            | (clean >= 1 - CLIP_EPS)
-        )
-        index = np.clip((clean * self.bins).astype(np.int64), 0, self.bins - 1)
-        for c in range(channels):
-            where = index[c].ravel()
-            for row, values in enumerate(
-                (None, clean[c], noise[c], np.square(noise[c]), clipped[c])
-            ):
-                weights = None if values is None else values.ravel().astype(np.float64)
-                self._sums[row, c] += np.bincount(where, weights=weights, minlength=self.bins)
-        self.names.append(pair.name)
-
-    def result(self, min_count: int = 100, max_clipped: float = 0.005) -> NoiseBins:
-        """The measured bins; which ones are used follows ``min_count`` and ``max_clipped``."""
-        if self._sums is None:
-            raise RestoreKitError("no pairs to calibrate on")
-        n, sx, se, se2, nclip = self._sums
-        with np.errstate(invalid="ignore", divide="ignore"):
-            intensity = np.where(n > 0, sx / n, np.nan)
-            variance = np.where(n > 1, (se2 - se * se / n) / (n - 1), np.nan)
-            clipped = np.where(n > 0, nclip / n, 0.0)
-        used = (n >= max(min_count, 2)) & (clipped <= max_clipped) & np.isfinite(variance)
-        return NoiseBins(intensity, np.maximum(variance, 0.0), n.astype(np.int64), clipped, used)
-
-
-def _nnls_fit(features: np.ndarray, variance: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """Non-negative weighted least squares of ``variance ~ features @ coef`` (IRLS weights)."""
-    from scipy.optimize import nnls
-
-    floor = max(float(np.median(variance)) * 1e-3, 1e-12)
-    model = np.maximum(variance, floor)
-    coef = np.zeros(features.shape[1])
-    for _ in range(IRLS_ROUNDS):
-        root_w = np.sqrt((count - 1) / (2.0 * model * model))
-        coef, _ = nnls(features * root_w[:, None], variance * root_w)
-        model = np.maximum(features @ coef, floor)
-    return coef
+NoiseName = Literal["poisson_gaussian", "cbdnet_gaussian", "cbdnet"]
+NOISE_MODELS = ("poisson_gaussian", "cbdnet_gaussian", "cbdnet")
 
 
 @dataclass(frozen=True)
@@ -141,7 +59,8 @@ class NoiseFit:
     """Per-channel fits (tuples of C floats, [0, 1] image units) and the bins they came from.
 
     ``a``, ``b``: Poisson-Gaussian ``var = a x + b``. ``sigma_s``, ``sigma_c``: CBDNet form
-    ``std^2 = (sigma_s x)^2 + sigma_c^2`` fitted in the sRGB domain.
+    ``std^2 = (sigma_s x)^2 + sigma_c^2`` fitted in the sRGB domain. ``camera``: CBDNet's
+    camera chain fitted through a response curve (RGB pairs only, else None).
     """
 
     a: tuple[float, ...]
@@ -150,6 +69,7 @@ class NoiseFit:
     sigma_c: tuple[float, ...]
     bins: NoiseBins
     pairs: tuple[str, ...] = ()
+    camera: CameraNoiseFit | None = None
 
     @property
     def channels(self) -> int:
@@ -162,18 +82,24 @@ class NoiseFit:
         x = np.asarray(x, dtype=np.float64)
         if model == "poisson_gaussian":
             return self.a[channel] * x + self.b[channel]
+        if model == "cbdnet":
+            return self._camera().variance(x, channel)
         return (self.sigma_s[channel] * x) ** 2 + self.sigma_c[channel] ** 2
 
     def fit_error(self, model: NoiseName = "poisson_gaussian") -> tuple[float, ...]:
-        """Per channel, the RMS relative deviation of the used bins' variance from the model's:
-        about sqrt(2 / pixels per bin) when the model fits, more when it does not."""
+        """Per channel, the RMS relative deviation of the used bins' variance from the model's
+        (``restorekit.adapt.noise_bins.relative_rms``)."""
         errors = []
         for c in range(self.channels):
             use = self.bins.used[c]
-            predicted = np.maximum(self.variance(self.bins.intensity[c][use], c, model), 1e-12)
-            relative = self.bins.variance[c][use] / predicted - 1.0
-            errors.append(float(np.sqrt(np.mean(relative**2))))
+            predicted = self.variance(self.bins.intensity[c][use], c, model)
+            errors.append(relative_rms(self.bins.variance[c][use], predicted))
         return tuple(errors)
+
+    def _camera(self) -> CameraNoiseFit:
+        if self.camera is None:
+            raise RestoreKitError("the cbdnet camera-chain model needs RGB pairs")
+        return self.camera
 
     def noise_config(
         self, model: NoiseName = "poisson_gaussian", spread: float = 0.25
@@ -184,16 +110,15 @@ class NoiseFit:
         spread)]``, so training covers the fit's uncertainty and nearby exposures rather than
         one exact level; the noisy output is clipped to [0, 1] like a camera's.
         """
-        if not 0.0 <= spread < 1.0:
-            raise RestoreKitError(f"spread must be in [0, 1), got {spread}")
-
-        def ranges(values: Sequence[float]) -> list[list[float]]:
-            return [[_round(v * (1 - spread)), _round(v * (1 + spread))] for v in values]
-
+        if model == "cbdnet":
+            return self._camera().noise_config(spread)
         if model == "poisson_gaussian":
-            kwargs = {"a": ranges(self.a), "b": ranges(self.b)}
+            kwargs = {"a": spread_ranges(self.a, spread), "b": spread_ranges(self.b, spread)}
         elif model == "cbdnet_gaussian":
-            kwargs = {"sigma_s": ranges(self.sigma_s), "sigma_c": ranges(self.sigma_c)}
+            kwargs = {
+                "sigma_s": spread_ranges(self.sigma_s, spread),
+                "sigma_c": spread_ranges(self.sigma_c, spread),
+            }
         else:
             raise RestoreKitError(f"noise model must be one of {', '.join(NOISE_MODELS)}")
         return {"name": model, "kwargs": {**kwargs, "channels": self.channels, "clip": True}}
@@ -220,6 +145,7 @@ class NoiseFit:
                 "form": "std^2 = (sigma_s*x)^2 + sigma_c^2, fitted in the sRGB domain (no CRF)",
                 "fit_error": list(self.fit_error("cbdnet_gaussian")),
             },
+            "cbdnet_camera": None if self.camera is None else self.camera.to_dict(),
             "fit_error": "per channel, RMS relative deviation of the measured bin variances "
             "from the model",
             "units": "[0, 1] image units; x = clean intensity",
@@ -233,12 +159,15 @@ class NoiseFit:
         }
 
 
-def _round(value: float) -> float:
-    return float(f"{value:.4g}")
-
-
-def fit_noise(bins: NoiseBins, pairs: Iterable[str] = ()) -> NoiseFit:
-    """Fit both noise models to every channel of ``bins``."""
+def fit_noise(
+    bins: NoiseBins,
+    pairs: Iterable[str] = (),
+    crf_bank: CRFBank | str | None = None,
+    bayer: Sequence[str] = BAYER_PATTERNS,
+) -> NoiseFit:
+    """Fit every noise model to every channel of ``bins``; RGB bins also get the camera-chain
+    fit through the curves of ``crf_bank`` (None: the built-in bank; a folder: the DoRF
+    files) with the demosaicking of ``bayer``."""
     fits: dict[str, list[float]] = {"a": [], "b": [], "sigma_s": [], "sigma_c": []}
     for c in range(bins.variance.shape[0]):
         use = bins.used[c]
@@ -249,13 +178,16 @@ def fit_noise(bins: NoiseBins, pairs: Iterable[str] = ()) -> NoiseFit:
             )
         x, v, n = bins.intensity[c][use], bins.variance[c][use], bins.count[c][use]
         ones = np.ones_like(x)
-        a, b = _nnls_fit(np.stack([x, ones], axis=1), v, n)
-        s2, c2 = _nnls_fit(np.stack([x * x, ones], axis=1), v, n)
+        a, b = weighted_nnls(np.stack([x, ones], axis=1), v, n)
+        s2, c2 = weighted_nnls(np.stack([x * x, ones], axis=1), v, n)
         fits["a"].append(float(a))
         fits["b"].append(float(b))
         fits["sigma_s"].append(float(np.sqrt(s2)))
         fits["sigma_c"].append(float(np.sqrt(c2)))
-    return NoiseFit(**{k: tuple(v) for k, v in fits.items()}, bins=bins, pairs=tuple(pairs))
+    camera = fit_camera_noise(bins, crf_bank, bayer) if bins.variance.shape[0] == 3 else None
+    return NoiseFit(
+        **{k: tuple(v) for k, v in fits.items()}, bins=bins, pairs=tuple(pairs), camera=camera
+    )
 
 
 def measure_noise(
@@ -315,10 +247,23 @@ class CalibrationResult:
                 f"{name:<8}{fit.a[c]:>11.3e}{fit.b[c]:>11.3e}{fit.sigma_s[c]:>10.4f}"
                 f"{fit.sigma_c[c]:>10.4f}{std:>16.2f}"
             )
-        for label, model in (("a*x+b", "poisson_gaussian"), ("CBDNet", "cbdnet_gaussian")):
+        models = [("a*x+b", "poisson_gaussian"), ("CBDNet sRGB", "cbdnet_gaussian")]
+        if fit.camera is not None:
+            camera = fit.camera
+            lines.append(
+                f"CBDNet camera chain through CRF {camera.crf_name} "
+                f"({camera.crf_bank or 'built-in bank'}), bayer {','.join(camera.bayer)}: "
+                f"sigma_s = {_row(camera.sigma_s)}, sigma_c = {_row(camera.sigma_c)}"
+            )
+            models.append(("CBDNet chain", "cbdnet"))
+        for label, model in models:
             errors = ", ".join(f"{100 * e:.0f}%" for e in fit.fit_error(model))
             lines.append(f"fit error ({label}, RMS relative, per channel): {errors}")
         return "\n".join(lines)
+
+
+def _row(values: Sequence[float]) -> str:
+    return "[" + ", ".join(f"{v:.4g}" for v in values) + "]"
 
 
 def calibrate(
@@ -333,11 +278,13 @@ def calibrate(
     min_count: int = 100,
     max_clipped: float = 0.005,
     plot: bool = True,
+    crf_bank: CRFBank | str | None = None,
 ) -> CalibrationResult:
     """Measure and fit the noise of ``pairs`` (as ``measure_noise`` takes them); with
     ``output`` (a ``.yaml`` path) write the recipe section for ``model`` there, the full fit
     beside it as ``<stem>.fit.json`` and, with ``plot``, the variance plot as
-    ``<stem>.plot.png``."""
+    ``<stem>.plot.png``. ``crf_bank``: the response curves of the camera-chain fit (None: the
+    built-in bank; a folder: CBDNet's DoRF files, as ``restorekit.noise.CRFBank`` reads)."""
     if model not in NOISE_MODELS:
         raise RestoreKitError(f"noise model must be one of {', '.join(NOISE_MODELS)}, got {model}")
     target = None if output is None else Path(output)
@@ -352,7 +299,7 @@ def calibrate(
         min_count=min_count,
         max_clipped=max_clipped,
     )
-    fit = fit_noise(measured, used_names)
+    fit = fit_noise(measured, used_names, crf_bank)
     config = fit.noise_config(model)
     files: list[Path] = []
     if target is not None:
@@ -371,16 +318,19 @@ def calibrate(
 
 def _yaml_text(fit: NoiseFit, config: dict[str, Any]) -> str:
     """The recipe section with the per-channel fit and how to use it as comments."""
-
-    def row(values: Sequence[float]) -> str:
-        return "[" + ", ".join(f"{v:.4g}" for v in values) + "]"
-
     result = CalibrationResult(fit, config, ())
     header = [
         f"restorekit calibrate: noise fitted on {len(fit.pairs)} pair(s), per channel:",
-        f"  Poisson-Gaussian var = a*x + b: a = {row(fit.a)}, b = {row(fit.b)}",
+        f"  Poisson-Gaussian var = a*x + b: a = {_row(fit.a)}, b = {_row(fit.b)}",
         "  CBDNet std^2 = (sigma_s*x)^2 + sigma_c^2 (sRGB domain, no CRF): "
-        f"sigma_s = {row(fit.sigma_s)}, sigma_c = {row(fit.sigma_c)}",
+        f"sigma_s = {_row(fit.sigma_s)}, sigma_c = {_row(fit.sigma_c)}",
+    ]
+    if fit.camera is not None:
+        header.append(
+            f"  CBDNet camera chain (irradiance, CRF {fit.camera.crf_name}): "
+            f"sigma_s = {_row(fit.camera.sigma_s)}, sigma_c = {_row(fit.camera.sigma_c)}"
+        )
+    header += [
         f"'{config['name']}' draws each channel's value per image from the range below "
         "(the fit +-25%).",
         "This is a recipe's data.noise section; on the command line:",
@@ -392,7 +342,7 @@ def _yaml_text(fit: NoiseFit, config: dict[str, Any]) -> str:
 
 def save_noise_plot(fit: NoiseFit, path: PathArg) -> Path:
     """Noise variance against clean intensity, one panel per channel: measured bins (hollow
-    where left out of the fit) and both fitted curves. Written atomically as PNG."""
+    where left out of the fit) and the fitted curves. Written atomically as PNG."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -403,21 +353,20 @@ def save_noise_plot(fit: NoiseFit, path: PathArg) -> Path:
     axes = fig.subplots(1, fit.channels, squeeze=False, sharey=True)[0]
     grid = np.linspace(0.0, 1.0, 101)
     bins = fit.bins
+    curves = [
+        ("poisson_gaussian", "-", "k", "a·x + b"),
+        ("cbdnet_gaussian", "--", "0.45", "(σs·x)² + σc²"),
+    ]
+    if fit.camera is not None:
+        curves.append(("cbdnet", ":", "tab:purple", f"camera chain ({fit.camera.crf_name})"))
     for c, ax in enumerate(axes):
         colour = colours[c % len(colours)]
         used, x, v = bins.used[c], bins.intensity[c], bins.variance[c]
         left_out = ~used & np.isfinite(x) & (bins.count[c] > 1)
         ax.plot(x[used], v[used], "o", color=colour, ms=4, label="measured")
         ax.plot(x[left_out], v[left_out], "o", mfc="none", color=colour, ms=4, label="left out")
-        ax.plot(grid, fit.variance(grid, c), "-", color="k", lw=1.2, label="a·x + b")
-        ax.plot(
-            grid,
-            fit.variance(grid, c, "cbdnet_gaussian"),
-            "--",
-            color="0.45",
-            lw=1.2,
-            label="(σs·x)² + σc²",
-        )
+        for model, style, line_colour, label in curves:
+            ax.plot(grid, fit.variance(grid, c, model), style, color=line_colour, label=label)
         ax.set_title(
             f"{labels[c]}: a={fit.a[c]:.2e}, b={fit.b[c]:.2e}\n"
             f"σs={fit.sigma_s[c]:.4f}, σc={fit.sigma_c[c]:.4f}",

@@ -30,9 +30,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--model",
-        choices=("poisson_gaussian", "cbdnet_gaussian"),
+        choices=("poisson_gaussian", "cbdnet_gaussian", "cbdnet"),
         default="poisson_gaussian",
-        help="noise model of the recipe section (both are fitted; default poisson_gaussian)",
+        help="noise model of the recipe section (all are fitted; cbdnet, CBDNet's camera chain "
+        "through a response curve, needs RGB pairs; default poisson_gaussian)",
+    )
+    parser.add_argument(
+        "--crf-bank",
+        metavar="DIR",
+        help="CBDNet's DoRF files (201_CRF_data.mat, dorfCurvesInv.mat) for the camera-chain "
+        "fit (default: the built-in curves; the DoRF curves fit real cameras better)",
     )
     parser.add_argument(
         "--bins", type=int, default=32, help="intensity bins per channel (default 32)"
@@ -65,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         min_count=args.min_count,
         max_clipped=args.max_clipped,
         plot=not args.no_plot,
+        crf_bank=args.crf_bank,
     )
     print(f"restorekit calibrate: {result.summary()}")
     print(f"wrote {', '.join(str(p) for p in result.files)}")
