@@ -18,6 +18,7 @@ FAST = {
     "patch_size": 32,
     "eval_every": 3,
     "warmup_steps": 0,
+    "min_steps": 0,
     "progress": False,
 }
 
@@ -57,6 +58,15 @@ def test_early_stop_keeps_the_base_when_nothing_improves(pairs_dir, tiny_base):
     assert result.stopped.startswith("early stop") and result.steps == 6
     assert result.best_step == 0 and result.after == result.before
     assert not _changed(result.model, load_model(tiny_base))
+
+
+def test_no_early_stop_before_min_steps(pairs_dir, tiny_base):
+    options = {**FAST, "min_steps": 12}
+    result = adapt(
+        pairs_dir, None, base=str(tiny_base), max_steps=50, min_delta=100.0, patience=2, **options
+    )
+    assert result.stopped.startswith("early stop") and result.steps == 12
+    assert [h["step"] for h in result.history] == [0, 3, 6, 9, 12]
 
 
 def test_time_budget_and_strips_for_one_pair(pairs_dir, tiny_base):

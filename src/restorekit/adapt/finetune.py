@@ -10,8 +10,9 @@ estimator and last conv, with very few real pairs. :func:`adapt` does that on a 
 3. loop: learning rate (``restorekit.train.lr_at``, a constant after a short warm-up) -> a batch
    of random patches (``restorekit.train.batches.TrainBatches``) -> L1 loss -> Adam step; every
    ``eval_every`` steps score the hold-out (``restorekit.train.validate``) and keep the best
-   weights; stop after ``patience`` scores without an improvement of ``min_delta`` dB, at the
-   time budget (leaving time for the last score) or at ``max_steps``;
+   weights; stop after ``patience`` scores without an improvement of ``min_delta`` dB (not
+   before ``min_steps``: the first Adam steps often lower the hold-out score before it rises
+   above the base's), at the time budget (leaving time for the last score) or at ``max_steps``;
 4. put the best weights back (the base itself if nothing beat it) and, with ``output``, write
    them with ``restorekit.weights.save_model``: the base's registry name and kwargs, so the
    file loads wherever a model loads, and an ``adapt`` metadata entry recording the base, the
@@ -72,8 +73,8 @@ class AdaptOptions:
 
     ``minutes``: wall-clock budget (None: none); ``max_steps``: update limit (None: none); at
     least one must be set. ``patience`` counts hold-out scores, taken every ``eval_every``
-    steps, without an improvement of more than ``min_delta`` dB. ``threads``: CPU threads for
-    torch (None: torch's default).
+    steps, without an improvement of more than ``min_delta`` dB; early stopping waits for
+    ``min_steps`` updates. ``threads``: CPU threads for torch (None: torch's default).
     """
 
     base: str = "aindnet-real"
@@ -88,6 +89,7 @@ class AdaptOptions:
     holdout_by: HoldoutBy = "auto"
     eval_every: int = 25
     patience: int = 4
+    min_steps: int = 250
     min_delta: float = 0.01
     eval_size: int | None = 512
     seed: int = 0
@@ -112,6 +114,7 @@ class AdaptOptions:
             (self.holdout_by in ("auto", "pairs", "strip"), "holdout_by: auto, pairs or strip"),
             (self.eval_every >= 1, "eval_every must be >= 1"),
             (self.patience >= 1, "patience must be >= 1"),
+            (self.min_steps >= 0, "min_steps must be >= 0"),
             (self.min_delta >= 0, "min_delta must be >= 0"),
             (self.eval_size is None or self.eval_size >= 16, "eval_size must be >= 16"),
             (0 <= self.seed < 2**31, "seed must be in [0, 2**31)"),
@@ -322,7 +325,7 @@ def _adapt(
                 eval_seconds = time.perf_counter() - tick
                 best.offer(history[-1], params, opts.min_delta)
                 bar.set_postfix(loss=f"{loss.item():.4f}", best=f"{best.score['psnr']:.2f}dB")
-                if best.misses >= opts.patience:
+                if best.misses >= opts.patience and step >= opts.min_steps:
                     stopped = f"early stop (no gain in {opts.patience} scores)"
         if step > history[-1]["step"] and not stopped.startswith("non-finite"):
             history.append({"step": step, **score()})

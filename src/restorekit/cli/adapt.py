@@ -68,6 +68,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="stop after N scores without a gain of 0.01 dB (default 4)",
     )
     parser.add_argument(
+        "--min-steps",
+        type=int,
+        default=250,
+        help="never stop early before N updates: the hold-out score often dips at first "
+        "(default 250)",
+    )
+    parser.add_argument(
         "--eval-size",
         type=int,
         default=512,
@@ -101,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
         holdout_by=args.holdout_by,
         eval_every=args.eval_every,
         patience=args.patience,
+        min_steps=args.min_steps,
         eval_size=args.eval_size,
         seed=args.seed,
         threads=args.threads,
