@@ -10,14 +10,20 @@ last conv), and score that camera's test images against
   per test image ``sqrt(mean_c(a_c * mean(noisy_c) + b_c))``, the Poisson-Gaussian fit's
   variance at the image's mean intensity, rounded to 0.1/255,
 
-plus the wall time of each adaptation. Pairs per camera are a seeded permutation of its
-training names, so the sets are nested (the 2 pairs include the 1); a camera with fewer than 8
-training pairs uses all it has. Scores: ``restorekit eval``'s real-pairs variant (uint8
-rounding, PSNR and SSIM on RGB, mean over images), inference as ``--tile auto`` (the SN model's
-``max_tile``, which adapted and from-scratch models inherit). Results go to a JSON file after
-each step and a Markdown table at the end.
+plus the wall time of each adaptation and, with ``--reference`` (e.g. ``aindnet-real``: the SN
+model transferred on all PolyU training pairs), a model trained on far more of the camera's data,
+the ceiling to compare the few-shot gain with. ``--compare-counts`` limits the two baselines
+(scratch and BM3D, minutes each) to some pair counts.
 
-    python benchmarks/fewshot_adapt.py --sn /work/runs/aindnet_real_sn/best.safetensors
+Pairs per camera are a seeded permutation of its training names, so the sets are nested (the 2
+pairs include the 1); a camera with fewer than 8 training pairs uses all it has. Scores:
+``restorekit eval``'s real-pairs variant (uint8 rounding, PSNR and SSIM on RGB, mean over
+images), inference as ``--tile auto`` (the SN model's ``max_tile``, which adapted and
+from-scratch models inherit). Results go to a JSON file after each step and a Markdown table at
+the end.
+
+    python benchmarks/fewshot_adapt.py --sn src/restorekit/assets/models/aindnet-sn.safetensors \\
+        --reference aindnet-real --compare-counts 4 8
     python benchmarks/fewshot_adapt.py --sn tiny.safetensors --limit-cameras 1 --limit-test 1 \\
         --counts 1 2 --minutes 0 --max-steps 2 --test-size 64 --out /tmp/smoke.json
 """
@@ -108,6 +114,7 @@ def adapt_options(args: argparse.Namespace) -> dict:
         "patch_size": args.patch_size,
         "eval_every": args.eval_every,
         "patience": args.patience,
+        "min_steps": args.min_steps,
         "eval_size": args.eval_size,
         "seed": args.seed,
         "threads": args.threads,
@@ -121,11 +128,12 @@ def write_json(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-def table(rows: list[dict], minutes: float | None) -> str:
+def table(rows: list[dict], minutes: float | None, reference: str | None = None) -> str:
     """The Markdown table, per camera and pair count, then the mean over cameras."""
     head = (
         "| camera | pairs | test imgs | SN | adapted | gain | adapt time | scratch | "
-        "scratch time | BM3D (sigma/255) |\n|---|---|---|---|---|---|---|---|---|---|\n"
+        "scratch time | BM3D (sigma/255) | reference |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|\n"
     )
     lines = []
     for r in rows:
@@ -141,6 +149,7 @@ def table(rows: list[dict], minutes: float | None) -> str:
                 else "- | - | "
             )
             + (f"{bm3d['psnr']:.2f} ({bm3d['sigma_255']:.1f}) |" if bm3d else "- |")
+            + (f" {r['reference']['psnr']:.2f} |" if r.get("reference") else " - |")
         )
     by_count = defaultdict(list)
     for r in rows:
@@ -163,12 +172,17 @@ def table(rows: list[dict], minutes: float | None) -> str:
                 if all(r.get("bm3d") for r in group)
                 else " - |"
             )
+            + (
+                f" {_mean(r['reference']['psnr'] for r in group):.2f} |"
+                if all(r.get("reference") for r in group)
+                else " - |"
+            )
         )
     budget = f"{minutes:g} min" if minutes else "none"
     note = (
         f"\nPSNR/SSIM: uint8 rounding, RGB, mean over the camera's PolyU test images. "
         f"Time budget per adaptation: {budget}; times are wall-clock seconds including scoring "
-        "of the held-out part.\n"
+        "of the held-out part." + (f" Reference: {reference}." if reference else "") + "\n"
     )
     return head + "\n".join(lines) + "\n" + note
 
@@ -191,9 +205,14 @@ def main() -> None:
     parser.add_argument("--patch-size", type=int, default=96)
     parser.add_argument("--eval-every", type=int, default=25)
     parser.add_argument("--patience", type=int, default=4)
+    parser.add_argument("--min-steps", type=int, default=250)
     parser.add_argument("--eval-size", type=int, default=512)
     parser.add_argument("--no-scratch", action="store_true")
     parser.add_argument("--no-bm3d", action="store_true")
+    parser.add_argument(
+        "--compare-counts", type=int, nargs="+", help="run scratch and BM3D only at these counts"
+    )
+    parser.add_argument("--reference", help="a model to score per camera as the ceiling")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
     parser.add_argument("--out", default="fewshot_adapt.json", help="JSON results")
@@ -218,6 +237,7 @@ def main() -> None:
         "rows": [],
     }
     sn_model = load_model(args.sn)
+    reference = load_model(args.reference) if args.reference else None
     options = adapt_options(args)
     bm3d_cache: dict = {}
     with tempfile.TemporaryDirectory() as scratch_dir:
@@ -226,6 +246,7 @@ def main() -> None:
             test_names = [n for n in test if camera_of(n) == camera][: args.limit_test]
             test_pairs = [centre_crop(p, args.test_size) for p in load_pairs(data, test_names)]
             sn_score = score_model(sn_model, test_pairs)
+            ref_score = score_model(reference, test_pairs) if reference is not None else None
             pool = sorted(n for n in train if camera_of(n) == camera)
             order = [pool[i] for i in np.random.default_rng(args.seed).permutation(len(pool))]
             done: set[int] = set()
@@ -242,7 +263,9 @@ def main() -> None:
                     "pair_names": order[:count],
                     "test_images": len(test_pairs),
                     "sn": sn_score,
+                    "reference": ref_score,
                 }
+                compare = args.compare_counts is None or requested in args.compare_counts
                 adapted = adapt(pairs, None, base=args.sn, lr=args.lr, **options)
                 row |= {
                     "adapted": score_model(adapted.model, test_pairs),
@@ -251,7 +274,7 @@ def main() -> None:
                     "adapt_stopped": adapted.stopped,
                     "adapt_heldout": {"before": adapted.before, "after": adapted.after},
                 }
-                if scratch is not None:
+                if scratch is not None and compare:
                     trained = adapt(
                         pairs, None, base=scratch, trainable="all", lr=args.scratch_lr, **options
                     )
@@ -260,7 +283,7 @@ def main() -> None:
                         "scratch_seconds": trained.seconds,
                         "scratch_steps": trained.steps,
                     }
-                if not args.no_bm3d:
+                if not args.no_bm3d and compare:
                     fit = calibrate(pairs, None).fit
                     row["calibration"] = {"a": fit.a, "b": fit.b}
                     row["bm3d"] = bm3d_scores(fit, test_pairs, bm3d_cache)
@@ -272,7 +295,7 @@ def main() -> None:
                     file=sys.stderr,
                     flush=True,
                 )
-    text = table(results["rows"], options["minutes"])
+    text = table(results["rows"], options["minutes"], args.reference)
     results["table"] = text
     write_json(out, results)
     out.with_suffix(".md").write_text(text)
