@@ -10,7 +10,9 @@ channel ``c`` is then
 
 where ``r_c`` is the share of a photosite's noise variance that Malvar demosaicking leaves in
 channel ``c``, averaged over the image and the Bayer patterns (1 without a mosaic), measured
-by running the noise module's own mosaic and demosaic on white noise. For every curve of a CRF
+by running the noise module's own mosaic and demosaic on white noise of one level for all
+sites (Malvar's gradient correction mixes neighbouring channels' noise, so this assumes the
+channels' levels are alike, as they are on the cameras we measured). For every curve of a CRF
 bank, ``sigma_s^2`` and ``sigma_c^2`` are fitted per channel like the sRGB fits
 (``restorekit.adapt.noise_bins.weighted_nnls`` on the measured bins), and the curve with the
 smallest fit error (mean over the channels) wins. The result is a ``cbdnet`` recipe section
