@@ -60,12 +60,12 @@ def camera_of(name: str) -> str:
 
 
 def score_model(model: torch.nn.Module, test: list[Pair]) -> dict[str, float]:
-    """Mean uint8 PSNR/SSIM of ``model`` over ``test`` (whole images)."""
+    """Mean uint8 PSNR/SSIM of ``model`` over ``test``, run as ``--tile auto`` runs it."""
     values = []
     with torch.inference_mode():
         for pair in test:
             x = torch.from_numpy(pair.noisy)[None]
-            out = restore(model.eval(), x, tile="auto")[0].numpy()  # as `restorekit denoise`
+            out = restore(model.eval(), x, tile="auto")[0].numpy()
             values.append(METRIC.score(out, pair.clean))
     return {"psnr": _mean(v.psnr for v in values), "ssim": _mean(v.ssim for v in values)}
 

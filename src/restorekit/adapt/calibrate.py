@@ -91,9 +91,8 @@ class NoiseFit:
         (``restorekit.adapt.noise_bins.relative_rms``)."""
         errors = []
         for c in range(self.channels):
-            use = self.bins.used[c]
-            predicted = self.variance(self.bins.intensity[c][use], c, model)
-            errors.append(relative_rms(self.bins.variance[c][use], predicted))
+            x, v, _ = self.bins.points(c)
+            errors.append(relative_rms(v, self.variance(x, c, model)))
         return tuple(errors)
 
     def _camera(self) -> CameraNoiseFit:
@@ -170,13 +169,7 @@ def fit_noise(
     files) with the demosaicking of ``bayer``."""
     fits: dict[str, list[float]] = {"a": [], "b": [], "sigma_s": [], "sigma_c": []}
     for c in range(bins.variance.shape[0]):
-        use = bins.used[c]
-        if use.sum() < 2:
-            raise RestoreKitError(
-                f"channel {c}: only {int(use.sum())} usable intensity bin(s); calibration needs "
-                "more pixels, or fewer clipped ones, spread over at least two intensity levels"
-            )
-        x, v, n = bins.intensity[c][use], bins.variance[c][use], bins.count[c][use]
+        x, v, n = bins.points(c)
         ones = np.ones_like(x)
         a, b = weighted_nnls(np.stack([x, ones], axis=1), v, n)
         s2, c2 = weighted_nnls(np.stack([x * x, ones], axis=1), v, n)

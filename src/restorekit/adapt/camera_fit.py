@@ -167,12 +167,7 @@ def fit_camera_noise(
     bayer = tuple(bayer)
     share = demosaic_share(bayer)
     tables = _curve_tables(bank)
-    channels = []
-    for c in range(3):
-        use = bins.used[c]
-        if use.sum() < 2:
-            raise RestoreKitError(f"channel {c}: fewer than two usable intensity bins")
-        channels.append((bins.intensity[c][use], bins.variance[c][use], bins.count[c][use]))
+    channels = [bins.points(c) for c in range(3)]
     results = []
     for k in range(len(bank)):
         curve = tables[k]

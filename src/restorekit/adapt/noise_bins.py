@@ -40,6 +40,18 @@ class NoiseBins:
     clipped: np.ndarray
     used: np.ndarray
 
+    def points(self, channel: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The used bins of ``channel`` as a fit takes them: intensity, variance, pixel count
+        (at least two bins, else a calibration error)."""
+        use = self.used[channel]
+        if use.sum() < 2:
+            raise RestoreKitError(
+                f"channel {channel}: only {int(use.sum())} usable intensity bin(s); calibration "
+                "needs more pixels, or fewer clipped ones, spread over at least two intensity "
+                "levels"
+            )
+        return self.intensity[channel][use], self.variance[channel][use], self.count[channel][use]
+
 
 class NoiseAccumulator:
     """Streams pairs into per-channel, per-bin sums (float64), one pair in memory at a time."""
