@@ -24,6 +24,7 @@ COMMANDS = (
     "adapt",
     "calibrate",
     "info",
+    "models",
     "prepare",
     "demo",
 )
