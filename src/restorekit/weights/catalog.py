@@ -74,5 +74,5 @@ def _card(path: Path, source: Any) -> str | None:
     names = [path.with_suffix(".md").name]
     if isinstance(source, str):
         names += re.findall(r"model card: (\S+\.md)", source)
-    cards = [path.with_name(n) for n in names if path.with_name(n).is_file()]
+    cards = [path.parent / n for n in names if (path.parent / n).is_file()]
     return str(cards[0]) if cards else None
