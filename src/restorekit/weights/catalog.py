@@ -16,6 +16,7 @@ from safetensors import SafetensorError, safe_open
 
 from restorekit.errors import RestoreKitError
 from restorekit.weights.checkpoint import (
+    SUFFIX,
     PathArg,
     bundled_models,
     read_metadata,
@@ -41,7 +42,7 @@ def model_summary(
         raise RestoreKitError("not a safetensors file", path) from err
     training = meta.get("training") or {}
     return {
-        "name": path.name.removesuffix(".safetensors"),
+        "name": path.name.removesuffix(SUFFIX),
         "file": str(path),
         "network": meta.get("name"),
         "kwargs": meta.get("kwargs"),
