@@ -22,7 +22,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="bundled model names or .safetensors files (default: every bundled model)",
     )
     parser.add_argument(
-        "--json", action="store_true", help="print one JSON object per model instead of text"
+        "--json",
+        action="store_true",
+        help="print one JSON object per model instead of text (the full metadata only for named "
+        "models; the list leaves it out)",
     )
 
 

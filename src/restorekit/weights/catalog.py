@@ -12,14 +12,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from safetensors import SafetensorError, safe_open
-
-from restorekit.errors import RestoreKitError
 from restorekit.weights.checkpoint import (
     SUFFIX,
     PathArg,
     bundled_models,
-    read_metadata,
+    read_header,
     resolve_model_file,
 )
 
@@ -33,13 +30,8 @@ def model_summary(
     X.md", as the bundled models write it) when that file is beside it; ``None`` otherwise.
     """
     path = resolve_model_file(name_or_path, search_dirs)
-    meta = read_metadata(path)
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            names = f.keys()
-            parameters = sum(math.prod(f.get_slice(k).get_shape()) for k in names)
-    except (SafetensorError, OSError) as err:
-        raise RestoreKitError("not a safetensors file", path) from err
+    meta, shapes = read_header(path)
+    parameters = sum(math.prod(shape) for shape in shapes.values())
     training = meta.get("training") or {}
     return {
         "name": path.name.removesuffix(SUFFIX),

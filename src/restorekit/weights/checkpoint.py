@@ -129,6 +129,13 @@ def read_metadata(
     path_or_name: PathArg, *, search_dirs: Iterable[PathArg] | None = None
 ) -> dict[str, Any]:
     """The JSON metadata of a restorekit ``.safetensors`` file or bundled model name."""
+    return read_header(path_or_name, search_dirs=search_dirs)[0]
+
+
+def read_header(
+    path_or_name: PathArg, *, search_dirs: Iterable[PathArg] | None = None
+) -> tuple[dict[str, Any], dict[str, list[int]]]:
+    """The metadata and the tensor shapes of a restorekit ``.safetensors``, from its header only."""
     return _read_header(resolve_model_file(path_or_name, search_dirs))
 
 
@@ -148,7 +155,7 @@ def load_model(
     path = resolve_model_file(name_or_path, search_dirs)
     kind = _sniff(path)
     if kind == "safetensors":
-        header = _read_header(path)
+        header = _read_header(path)[0]
         try:
             state = load_file(path, device="cpu")
         except (SafetensorError, OSError) as err:
@@ -249,10 +256,12 @@ def _sniff(path: Path) -> str:
     return "unknown"
 
 
-def _read_header(path: Path) -> dict[str, Any]:
+def _read_header(path: Path) -> tuple[dict[str, Any], dict[str, list[int]]]:
     try:
         with safe_open(str(path), framework="pt") as f:
             raw = (f.metadata() or {}).get(METADATA_KEY)
+            names = f.keys()
+            shapes = {k: f.get_slice(k).get_shape() for k in names}
     except (SafetensorError, OSError) as err:
         raise RestoreKitError("not a safetensors file", path) from err
     if raw is None:
@@ -270,7 +279,7 @@ def _read_header(path: Path) -> dict[str, Any]:
             f"{__version__} (reads up to {FORMAT_VERSION})",
             path,
         )
-    return header
+    return header, shapes
 
 
 def _check_state_dict(
