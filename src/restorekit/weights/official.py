@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import pickle
 import re
+import warnings
 from collections.abc import Mapping
 from os import PathLike
 from typing import Any
@@ -37,9 +38,17 @@ _RELU_SLOPE = 0.2
 
 
 def read_torch_file(path: str | PathLike[str]) -> Any:
-    """``torch.load(path, weights_only=True)`` on CPU, with user errors as ``RestoreKitError``."""
+    """``torch.load(weights_only=True)`` on CPU, with user errors as ``RestoreKitError``.
+
+    The file is handed to ``torch.load`` as an open handle, not a name: given a name ending in
+    ``.safetensors``, torch passes it to safetensors whatever the content, so a ``.pth`` renamed
+    so would fail there instead of loading (callers sniff the content first).
+    """
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        with open(path, "rb") as handle, warnings.catch_warnings():
+            # torch warns about unusual pickle protocols; a refusal below says it in one line
+            warnings.simplefilter("ignore")
+            return torch.load(handle, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
         found = re.search(r"GLOBAL ([\w.]+)", str(err))
         what = f" ({found.group(1)})" if found else ""
