@@ -264,8 +264,8 @@ def test_more_bad_inputs(tmp_path: Path) -> None:
     (tmp_path / "bin.jpg").write_bytes(bytes(range(256)))
     with pytest.raises(RestoreKitError, match="unrecognised content, not JPEG data"):
         read_image(tmp_path / "bin.jpg")
-    tifffile.imwrite(tmp_path / "f.tif", np.zeros((3, 3), np.float32))
-    with pytest.raises(RestoreKitError, match="floating-point"):
+    tifffile.imwrite(tmp_path / "f.tif", np.full((3, 3), np.nan, np.float32))
+    with pytest.raises(RestoreKitError, match="floating-point TIFF holds NaN or infinite"):
         read_image(tmp_path / "f.tif")
     frames = [Image.new("RGB", (4, 4), c) for c in ("red", "blue")]
     frames[0].save(tmp_path / "anim.png", save_all=True, append_images=frames[1:])
@@ -311,12 +311,12 @@ def test_write_clips_rounds_and_accepts_torch_and_2d(tmp_path: Path) -> None:
     assert read_image(tmp_path / "v2.png")[0].shape == (1, 1, 6)
 
 
-def test_write_jpeg_webp_bmp(tmp_path: Path) -> None:
+def test_write_jpeg_webp_bmp(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     y, x = np.mgrid[0:32, 0:32] / 31.0
     smooth = np.stack([x, y, (x + y) / 2]).astype(np.float32)
     alpha = _random((32, 32), np.uint8)
-    with pytest.warns(UserWarning, match="JPEG cannot hold alpha"):
-        write_image(tmp_path / "a.jpg", smooth, _meta(alpha=alpha), quality=95)
+    write_image(tmp_path / "a.jpg", smooth, _meta(alpha=alpha), quality=95)
+    assert caplog.messages == [f"{tmp_path / 'a.jpg'}: JPEG cannot hold alpha; it was dropped"]
     image, meta = read_image(tmp_path / "a.jpg")
     assert meta.format == "JPEG" and meta.alpha is None
     assert np.abs(image - smooth).max() < 0.03
@@ -324,8 +324,8 @@ def test_write_jpeg_webp_bmp(tmp_path: Path) -> None:
     image, meta = read_image(tmp_path / "a.webp")
     np.testing.assert_array_equal(meta.alpha, alpha)
     np.testing.assert_allclose(image, smooth, atol=0.5 / 255 + 1e-6)
-    with pytest.warns(UserWarning, match="BMP cannot hold alpha"):
-        write_image(tmp_path / "a.bmp", smooth[:1], _meta(gray=True, bit_depth=16, alpha=alpha))
+    write_image(tmp_path / "a.bmp", smooth[:1], _meta(gray=True, bit_depth=16, alpha=alpha))
+    assert caplog.messages[-1] == f"{tmp_path / 'a.bmp'}: BMP cannot hold alpha; it was dropped"
     image, meta = read_image(tmp_path / "a.bmp")
     assert meta.gray and meta.bit_depth == 8
     np.testing.assert_allclose(image, smooth[:1], atol=0.5 / 255 + 1e-6)
@@ -404,7 +404,11 @@ def test_cut_or_scrambled_files_only_ever_raise_restorekit_errors(tmp_path: Path
 
 
 @pytest.mark.parametrize(("ext", "depth"), [(".png", 8), (".png", 16), (".tif", 16), (".jpg", 8)])
-def test_icc_profile_is_written_back(tmp_path: Path, ext: str, depth: int) -> None:
-    meta = _meta(bit_depth=depth, icc_profile=b"an opaque ICC profile")
+@pytest.mark.parametrize("gray", [False, True])
+def test_icc_profile_is_written_back(
+    tmp_path: Path, ext: str, depth: int, gray: bool, srgb_icc: bytes, gray_icc: bytes
+) -> None:
+    icc = gray_icc if gray else srgb_icc
+    meta = _meta(bit_depth=depth, gray=gray, icc_profile=icc)
     write_image(tmp_path / f"a{ext}", np.full((3, 4, 4), 0.5, np.float32), meta)
-    assert read_image(tmp_path / f"a{ext}")[1].icc_profile == b"an opaque ICC profile"
+    assert read_image(tmp_path / f"a{ext}")[1].icc_profile == icc

@@ -14,9 +14,10 @@ from restorekit.io import describe_image, image_info
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "io"
 
 
-def test_sixteen_bit_gray_tiff_with_icc(tmp_path: Path) -> None:
+def test_sixteen_bit_gray_tiff_with_icc(tmp_path: Path, gray_icc: bytes) -> None:
     path = tmp_path / "g.tif"
-    tifffile.imwrite(path, np.zeros((3, 2), np.uint16), extratags=[(34675, 7, 3, b"icc", True)])
+    icc_tag = (34675, 7, len(gray_icc), gray_icc, True)
+    tifffile.imwrite(path, np.zeros((3, 2), np.uint16), extratags=[icc_tag])
     info = image_info(path)
     assert (info["format"], info["channels"], info["alpha"], info["bit_depth"]) == (
         "TIFF",

@@ -16,6 +16,20 @@ Reading goes by the file's content, not its name. Supported: PNG, JPEG, TIFF, BM
 - 16-bit colour PNGs are decoded by ``restorekit.io.png`` because Pillow keeps only 8 bits;
   TIFFs by ``tifffile`` (Pillow as the fallback for compressions tifffile needs the optional
   ``imagecodecs`` package for, when Pillow decodes them without loss).
+- Floating-point TIFFs (16, 32 or 64 bit) are read as they are: the samples are taken to be in
+  [0, 1] and clipped to it (no rescaling); NaN or infinite samples are refused.
+  ``meta.sample_format`` is ``"float"``; written back as TIFF they give a 32-bit float TIFF,
+  as PNG a 16-bit one (``meta.bit_depth`` is 16).
+- A TIFF's first extra sample is alpha, whatever its ExtraSamples code (associated alpha is
+  un-premultiplied; unspecified is taken as unassociated), so a 4th channel is never lost;
+  further extra samples are dropped.
+- ICC profiles are handled by colour space: a profile that describes the pixels we return
+  (RGB profile for RGB, gray profile for gray) is kept in ``meta.icc_profile`` and written back;
+  a CMYK image with a CMYK profile is converted through it to sRGB (then no profile is kept);
+  any other profile (CMYK without the conversion, Lab, damaged) is dropped.
+- Every chunk CRC of a PNG is checked, 8- and 16-bit alike; a mismatch is refused. Compressed
+  PNG chunks are inflated with a bound (see ``restorekit.io.png``), and the pixel count may not
+  exceed twice ``PIL.Image.MAX_IMAGE_PIXELS`` in any format.
 """
 
 from __future__ import annotations
@@ -32,7 +46,7 @@ from typing import Any
 
 import numpy as np
 import tifffile
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageCms, UnidentifiedImageError
 
 from restorekit.errors import RestoreKitError
 from restorekit.io import png
@@ -41,6 +55,9 @@ from restorekit.io.paths import IMAGE_EXTENSIONS, atomic_write_bytes, read_file_
 SUPPORTED_FORMATS = ("PNG", "JPEG", "TIFF", "BMP", "WEBP")
 _SUPPORTED_TEXT = "PNG, JPEG, TIFF, BMP or WebP"
 _ORIENTATION_TAG = 0x0112
+_ICC_SPACES = {1: "GRAY", 3: "RGB "}  # ICC data colour space for the channels we return
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,7 +66,9 @@ class ImageMeta:
 
     ``width``/``height`` are after the EXIF orientation was applied (the array's size);
     ``orientation`` is the EXIF value applied (1 = none); ``source_mode`` describes the file's
-    own layout (``"RGB"``, ``"RGBA"``, ``"L"``, ``"LA"``, ``"P"``, ``"I;16"``, ``"CMYK"``, ...).
+    own layout (``"RGB"``, ``"RGBA"``, ``"L"``, ``"LA"``, ``"P"``, ``"I;16"``, ``"CMYK"``,
+    ``"RGB;F32"``, ...); ``sample_format`` is ``"uint"``, or ``"float"`` for a float TIFF (then
+    ``bit_depth`` is 16, the depth it gets as PNG, and ``alpha`` is float32 in [0, 1]).
     """
 
     path: Path
@@ -62,6 +81,7 @@ class ImageMeta:
     orientation: int = 1
     source_mode: str = ""
     icc_profile: bytes | None = field(default=None, repr=False)
+    sample_format: str = "uint"
 
     @property
     def channels(self) -> int:
@@ -76,7 +96,8 @@ class ImageMeta:
 
 @dataclass
 class _Decoded:
-    pixels: np.ndarray  # (H, W, C) uint8 or uint16, C = 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA
+    pixels: np.ndarray  # (H, W, C) uint8, uint16 or float32 in [0, 1]; C = 1 gray, 2 gray+alpha,
+    # 3 RGB, 4 RGBA
     format: str
     source_mode: str
     orientation: int = 1
@@ -106,13 +127,19 @@ def read_image(path: str | PathLike[str]) -> tuple[np.ndarray, ImageMeta]:
         raise RestoreKitError(f"corrupt {_sniff(data)} data (cannot be decoded)", path) from None
     except Exception as err:
         fmt = _sniff(data) or "image"
+        if "MAX_TEXT_CHUNK" in str(err):  # Pillow's bound on inflating a PNG chunk
+            raise RestoreKitError(
+                "a compressed PNG chunk (ICC profile or text) inflates to over 1 MiB "
+                "(refused as a decompression bomb)",
+                path,
+            ) from None
         raise RestoreKitError(f"truncated or corrupt {fmt} data ({_one_line(err)})", path) from None
     pixels = _orient(decoded.pixels, decoded.orientation)
     colour = 1 if pixels.shape[2] <= 2 else 3
     alpha = pixels[:, :, colour].copy() if pixels.shape[2] in (2, 4) else None
-    scale = np.float32(255.0 if pixels.dtype == np.uint8 else 65535.0)
     image = np.ascontiguousarray(pixels[:, :, :colour].transpose(2, 0, 1), dtype=np.float32)
-    image /= scale
+    if pixels.dtype != np.float32:
+        image /= np.float32(np.iinfo(pixels.dtype).max)
     meta = ImageMeta(
         path=path,
         format=decoded.format,
@@ -123,9 +150,27 @@ def read_image(path: str | PathLike[str]) -> tuple[np.ndarray, ImageMeta]:
         height=pixels.shape[0],
         orientation=decoded.orientation,
         source_mode=decoded.source_mode,
-        icc_profile=decoded.icc_profile,
+        icc_profile=_matching_icc(decoded.icc_profile, colour),
+        sample_format="float" if pixels.dtype == np.float32 else "uint",
     )
     return image, meta
+
+
+def _icc_colour_space(icc: bytes) -> str | None:
+    """The data colour space of an ICC profile (``"RGB "``, ``"GRAY"``, ``"CMYK"``, ...), or
+    None when LittleCMS cannot read it."""
+    try:
+        return ImageCms.ImageCmsProfile(io.BytesIO(icc)).profile.xcolor_space
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return None
+
+
+def _matching_icc(icc: bytes | None, channels: int) -> bytes | None:
+    """``icc`` when it describes pixels with ``channels`` colour channels (1 gray, 3 RGB), else
+    None: writing a CMYK or Lab profile next to RGB pixels would mislead every viewer."""
+    if not icc or _icc_colour_space(icc) != _ICC_SPACES[channels]:
+        return None
+    return icc
 
 
 def _one_line(err: BaseException) -> str:
@@ -178,6 +223,7 @@ def _decode(data: bytes, path: Path) -> _Decoded:
         header = png.read_header(data)
         if header.bit_depth == 16 and header.colour_type in (2, 4, 6):
             return _decode_png16(data, path)
+        png.check_crcs(data)  # one rule for both paths: a damaged chunk is refused
     if fmt == "TIFF":
         decoded = _decode_tiff(data, path)
         if decoded is not None:
@@ -200,10 +246,7 @@ def _frames_error(fmt: str, frames: int, path: Path) -> RestoreKitError:
 
 def _decode_png16(data: bytes, path: Path) -> _Decoded:
     header = png.read_header(data)
-    if header.width * header.height > 2 * (Image.MAX_IMAGE_PIXELS or 2**62):
-        raise RestoreKitError(
-            f"image too large to read safely ({header.width}x{header.height} pixels)", path
-        )
+    _check_pixel_count(header.width, header.height, path)
     decoded = png.decode_png(data)
     if decoded.frames > 1:
         raise _frames_error("PNG", decoded.frames, path)
@@ -237,6 +280,8 @@ def _decode_pillow(data: bytes, path: Path, fmt: str) -> _Decoded:
             transparency = None
         elif mode == "1":
             im = im.convert("L")
+        elif mode == "CMYK" and icc and _icc_colour_space(icc) == "CMYK":
+            im, icc = _cmyk_to_srgb(im, icc), None
         elif mode in ("CMYK", "YCbCr", "RGBX", "LAB", "HSV"):
             im = im.convert("RGB")
         elif mode == "La":
@@ -247,12 +292,10 @@ def _decode_pillow(data: bytes, path: Path, fmt: str) -> _Decoded:
             raise RestoreKitError(
                 f"unsupported pixel type: 32-bit integer {fmt} (8- and 16-bit images only)", path
             )
-        elif mode == "F":
-            raise RestoreKitError(
-                f"unsupported pixel type: floating-point {fmt} (8- and 16-bit images only)", path
-            )
         pixels = np.asarray(im)
-    if pixels.dtype not in (np.uint8, np.uint16):
+    if mode == "F":
+        pixels, mode = _float_samples(pixels, fmt, path), "L;F32"
+    elif pixels.dtype not in (np.uint8, np.uint16):
         if pixels.dtype.kind == "u" and pixels.dtype.itemsize == 2:  # big-endian I;16B
             pixels = pixels.astype(np.uint16)
         else:
@@ -262,6 +305,25 @@ def _decode_pillow(data: bytes, path: Path, fmt: str) -> _Decoded:
     if transparency is not None and pixels.shape[2] in (1, 3):
         pixels = _add_key_alpha(pixels, transparency)
     return _Decoded(pixels, fmt, mode, orientation, icc)
+
+
+def _cmyk_to_srgb(im: Image.Image, icc: bytes) -> Image.Image:
+    """Convert a CMYK image to sRGB through its own CMYK profile (perceptual intent); a profile
+    LittleCMS cannot build a transform from leaves the image to Pillow's plain conversion."""
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        srgb = ImageCms.createProfile("sRGB")
+        return ImageCms.profileToProfile(im, source, srgb, outputMode="RGB")
+    except ImageCms.PyCMSError:
+        return im.convert("RGB")
+
+
+def _float_samples(pixels: np.ndarray, fmt: str, path: Path) -> np.ndarray:
+    """Float samples as float32 clipped to [0, 1]; NaN or infinity is refused."""
+    pixels = np.asarray(pixels, dtype=np.float32)
+    if not np.isfinite(pixels).all():
+        raise RestoreKitError(f"floating-point {fmt} holds NaN or infinite samples", path)
+    return np.clip(pixels, 0.0, 1.0)
 
 
 def _add_key_alpha(pixels: np.ndarray, key: Any) -> np.ndarray:
@@ -302,21 +364,26 @@ def _decode_tiff(data: bytes, path: Path) -> _Decoded | None:
                 photometric.MINISWHITE,
                 photometric.RGB,
             )
-            if page.dtype is None or page.dtype.char not in "BH" or not simple:
+            if page.dtype is None or page.dtype.char not in "BHefd" or not simple:
                 return None
+            _check_pixel_count(page.imagewidth, page.imagelength, path)
             axes, extras = page.axes, tuple(int(e) for e in page.extrasamples)
             orientation_tag = page.tags.get("Orientation")
             icc_tag = page.tags.get("InterColorProfile")
-            native = np.uint8 if page.dtype.char == "B" else np.uint16
+            is_float = page.dtype.kind == "f"
             try:
-                pixels = np.asarray(page.asarray(), dtype=native)
+                pixels = page.asarray()
             except (KeyError, ValueError) as err:
                 if "imagecodecs" not in str(err):
                     raise
-                if page.dtype.char == "H" and page.samplesperpixel > 1:
+                if is_float or (page.dtype.char == "H" and page.samplesperpixel > 1):
+                    depth = f"{page.dtype.itemsize * 8}-bit {'float' if is_float else 'colour'}"
+                    codec = page.compression.name
+                    if page.predictor == 3:
+                        codec += " + floating-point predictor"
                     raise RestoreKitError(
-                        f"16-bit colour TIFF with {page.compression.name} compression needs the "
-                        "optional 'imagecodecs' package (pip install imagecodecs)",
+                        f"{depth} TIFF with {codec} compression needs the optional "
+                        "'imagecodecs' package (pip install imagecodecs)",
                         path,
                     ) from None
                 return None
@@ -329,33 +396,52 @@ def _decode_tiff(data: bytes, path: Path) -> _Decoded | None:
         pixels = pixels[:, :, None]
     elif axes != "YXS":
         raise RestoreKitError(f"unsupported TIFF layout (axes {axes})", path)
+    if is_float:
+        suffix = f";F{page.dtype.itemsize * 8}"
+        pixels = _float_samples(pixels, "TIFF", path)
+    else:
+        suffix = ";16" if page.dtype.char == "H" else ""
+        pixels = np.asarray(pixels, dtype=np.uint8 if page.dtype.char == "B" else np.uint16)
     colour = 1 if page.photometric != photometric.RGB else 3
     if page.photometric == photometric.MINISWHITE:
-        pixels = np.iinfo(pixels.dtype).max - pixels
+        pixels = _top(pixels.dtype) - pixels
     pixels, mode = _tiff_alpha(pixels[:, :, : colour + len(extras)], colour, extras)
     orientation = int(orientation_tag.value) if orientation_tag is not None else 1
     orientation = orientation if 1 <= orientation <= 8 else 1
     icc = bytes(icc_tag.value) if icc_tag is not None else None
-    if pixels.dtype == np.uint16:
-        mode += ";16"
-    return _Decoded(np.ascontiguousarray(pixels), "TIFF", mode, orientation, icc)
+    return _Decoded(np.ascontiguousarray(pixels), "TIFF", mode + suffix, orientation, icc)
+
+
+def _check_pixel_count(width: int, height: int, path: Path) -> None:
+    """Refuse sizes past Pillow's decompression-bomb limit before allocating anything."""
+    if width * height > 2 * (Image.MAX_IMAGE_PIXELS or 2**62):
+        raise RestoreKitError(f"image too large to read safely ({width}x{height} pixels)", path)
+
+
+def _top(dtype: np.dtype) -> float | int:
+    """The sample value meaning full intensity: 1.0 for floats, the maximum for integers."""
+    return 1.0 if np.dtype(dtype).kind == "f" else int(np.iinfo(dtype).max)
 
 
 def _tiff_alpha(pixels: np.ndarray, colour: int, extras: tuple[int, ...]) -> tuple[np.ndarray, str]:
-    """Keep the colour samples plus the first extra sample when it is alpha.
+    """Keep the colour samples plus the first extra sample as alpha.
 
     Associated (premultiplied, code 1) alpha is un-premultiplied so colours are stored as seen;
-    unassociated alpha (code 2) is kept as is; unspecified extra samples (code 0) are dropped.
+    unassociated (code 2) and unspecified (code 0) extra samples are kept as is: a 4th channel
+    is alpha to every common reader and writer, so dropping it would lose data silently.
     """
     names = {1: "L", 3: "RGB"}
-    if not extras or extras[0] not in (1, 2):
+    if not extras:
         return pixels[:, :, :colour], names[colour]
     rgb = pixels[:, :, :colour]
     alpha = pixels[:, :, colour : colour + 1]
     if extras[0] == 1:
-        top = np.iinfo(pixels.dtype).max
-        safe = np.maximum(alpha, 1).astype(np.float64)
-        rgb = np.where(alpha > 0, np.rint(np.minimum(rgb * (top / safe), top)), 0)
+        top = _top(pixels.dtype)
+        if pixels.dtype.kind == "f":
+            rgb = np.where(alpha > 0, np.minimum(rgb / np.maximum(alpha, 1e-12), 1.0), 0.0)
+        else:
+            safe = np.maximum(alpha, 1).astype(np.float64)
+            rgb = np.where(alpha > 0, np.rint(np.minimum(rgb * (top / safe), top)), 0)
         rgb = rgb.astype(pixels.dtype)
     return np.concatenate([rgb, alpha], axis=2), names[colour] + "A"
 
@@ -395,8 +481,11 @@ def write_image(
     The format follows the extension: .png and .tif/.tiff (8 or 16 bit), .jpg/.jpeg, .bmp and
     .webp (8 bit). With ``meta`` the bit depth, gray/RGB layout, alpha and ICC profile follow
     the source (an RGB array written for a gray source becomes its BT.601 luma; a gray array
-    for an RGB source is repeated); ``bit_depth`` overrides the depth. JPEG and BMP get no
-    alpha (Pillow reads 32-bit BMPs back as RGB): it is dropped with a warning. ``quality``
+    for an RGB source is repeated); ``bit_depth`` overrides the depth. A float TIFF source
+    written as TIFF without ``bit_depth`` gives a 32-bit float TIFF. The ICC profile is written
+    only when it describes the written layout (gray or RGB); BMP gets none. JPEG and BMP get no
+    alpha (Pillow reads 32-bit BMPs back as RGB): it is dropped, with a one-line note logged on
+    the ``restorekit.io.images`` logger (Python prints it on stderr by default). ``quality``
     (1-100) is the JPEG and WebP quality, 100 giving lossless WebP (colours under transparent
     pixels kept); JPEGs keep full chroma resolution (4:4:4). The write is atomic.
     """
@@ -408,7 +497,7 @@ def write_image(
         )
     if not 1 <= int(quality) <= 100:
         raise RestoreKitError(f"quality must be between 1 and 100, got {quality}", path)
-    depth = _target_depth(fmt, bit_depth, meta, path)
+    dtype = _target_dtype(fmt, bit_depth, meta, path)
     array = _as_chw(image)
     if not np.isfinite(array).all():
         raise RestoreKitError("the image holds NaN or infinite values; nothing written", path)
@@ -417,12 +506,13 @@ def write_image(
         array = np.tensordot(np.array([0.299, 0.587, 0.114], np.float32), array, axes=1)[None]
     elif not gray and array.shape[0] == 1:
         array = np.repeat(array, 3, axis=0)
-    top = 255 if depth == 8 else 65535
-    dtype = np.uint8 if depth == 8 else np.uint16
-    pixels = np.rint(np.clip(array, 0.0, 1.0) * np.float32(top)).astype(dtype).transpose(1, 2, 0)
+    array = np.clip(array, 0.0, 1.0)
+    if dtype != np.float32:
+        array = np.rint(array * np.float32(np.iinfo(dtype).max))
+    pixels = array.astype(dtype).transpose(1, 2, 0)
     alpha = meta.alpha if meta is not None else None
     if alpha is not None and fmt in ("JPEG", "BMP"):
-        warnings.warn(f"{path}: {fmt} cannot hold alpha; it was dropped", stacklevel=2)
+        _log.warning("%s: %s cannot hold alpha; it was dropped", path, fmt)
         alpha = None
     if alpha is not None:
         if alpha.shape != pixels.shape[:2]:
@@ -432,18 +522,22 @@ def write_image(
                 path,
             )
         pixels = np.concatenate([pixels, _convert_depth(alpha, dtype)[:, :, None]], axis=2)
-    icc = meta.icc_profile if meta is not None else None
+    icc = _matching_icc(meta.icc_profile, 1 if gray else 3) if meta is not None else None
     atomic_write_bytes(path, _encode(pixels, fmt, quality, icc))
 
 
-def _target_depth(fmt: str, bit_depth: int | None, meta: ImageMeta | None, path: Path) -> int:
+def _target_dtype(fmt: str, bit_depth: int | None, meta: ImageMeta | None, path: Path) -> type:
+    """uint8, uint16, or float32 (a float TIFF source written as TIFF without ``bit_depth``)."""
     if bit_depth is not None and bit_depth not in (8, 16):
         raise RestoreKitError(f"bit depth must be 8 or 16, got {bit_depth}", path)
+    if fmt == "TIFF" and bit_depth is None and meta is not None and meta.sample_format == "float":
+        return np.float32
     if fmt in ("PNG", "TIFF"):
-        return bit_depth or (meta.bit_depth if meta is not None else 8)
+        depth = bit_depth or (meta.bit_depth if meta is not None else 8)
+        return np.uint8 if depth == 8 else np.uint16
     if bit_depth == 16:
         raise RestoreKitError(f"{fmt} holds 8-bit images only; use .png or .tif for 16 bit", path)
-    return 8
+    return np.uint8
 
 
 def _as_chw(image: Any) -> np.ndarray:
@@ -461,11 +555,13 @@ def _as_chw(image: Any) -> np.ndarray:
 
 
 def _convert_depth(alpha: np.ndarray, dtype: type) -> np.ndarray:
+    """``alpha`` (uint8, uint16 or float in [0, 1]) in ``dtype``, rescaled and rounded."""
     if alpha.dtype == dtype:
         return alpha
-    if dtype == np.uint16:
-        return alpha.astype(np.uint16) * 257
-    return np.rint(alpha.astype(np.float64) / 257.0).astype(np.uint8)
+    unit = alpha.astype(np.float64) / _top(alpha.dtype)
+    if dtype == np.float32:
+        return unit.astype(np.float32)
+    return np.rint(unit * np.iinfo(dtype).max).astype(dtype)
 
 
 _PIL_MODES = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}
@@ -485,7 +581,7 @@ def _encode(pixels: np.ndarray, fmt: str, quality: int, icc: bytes | None) -> by
             photometric="rgb" if channels >= 3 else "minisblack",
             extrasamples=["unassalpha"] if channels in (2, 4) else None,
             compression="zlib",
-            predictor=True,
+            predictor=pixels.dtype != np.float32,  # the float predictor needs imagecodecs
             metadata=None,
             extratags=extratags,
         )

@@ -22,6 +22,9 @@ ORIENTATIONS = {
 def image_info(path: str | PathLike[str]) -> dict[str, Any]:
     """A JSON-able summary of an image: format, size after orientation, channels, depth, EXIF.
 
+    ``bit_depth`` is the depth the image is written back with as PNG: 16 for a float TIFF, whose
+    ``source_mode`` ends in ``;F16``, ``;F32`` or ``;F64`` (its float width).
+
     Reads and decodes the whole file, so a truncated or corrupt file raises ``RestoreKitError``.
     """
     _image, meta = read_image(path)
@@ -54,13 +57,10 @@ def describe_image(path: str | PathLike[str]) -> str:
         orientation = (
             f"EXIF orientation {info['exif_orientation']} applied ({info['orientation_applied']})"
         )
-    parts = [
-        info["format"],
-        f"{info['width']}x{info['height']}",
-        channels,
-        f"{info['bit_depth']}-bit",
-        orientation,
-    ]
+    depth = f"{info['bit_depth']}-bit"
+    if ";F" in info["source_mode"]:
+        depth = f"{info['source_mode'].rsplit(';F', 1)[1]}-bit float"
+    parts = [info["format"], f"{info['width']}x{info['height']}", channels, depth, orientation]
     if info["icc_profile"]:
         parts.append("ICC profile")
     return f"{info['path']}: {', '.join(parts)}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,9 @@ SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # colour type -> samples per pixel (palette images are left to Pillow)
 _SAMPLES = {0: 1, 2: 3, 4: 2, 6: 4}
 _COLOUR_TYPE = {1: 0, 2: 4, 3: 2, 4: 6}
+
+#: Largest ICC profile read (bytes), the limit Pillow puts on every compressed PNG chunk.
+MAX_ICC_PROFILE = 2**20
 
 _BAND = 1024  # rows unfiltered together (bounds the skewed buffers: (W + 1024) x 1024 pixels)
 
@@ -83,6 +87,8 @@ def decode_png(data: bytes) -> PNGImage:
     """Decode a non-palette PNG of bit depth 8 or 16 into an (H, W, C) array.
 
     Every complete chunk's CRC is checked; truncated or corrupt data raises ``PNGError``.
+    Decompression is bounded: the image data to the size the header implies, the ICC profile to
+    ``MAX_ICC_PROFILE`` bytes; text chunks (tEXt, zTXt, iTXt) are not read at all.
     """
     header = read_header(data)
     if header.colour_type not in _SAMPLES or header.bit_depth not in (8, 16):
@@ -94,18 +100,7 @@ def decode_png(data: bytes) -> PNGImage:
     idat: list[bytes] = []
     trns = exif = icc = None
     frames = 1
-    pos = len(SIGNATURE)
-    # A file cut after its image data still decodes (as with Pillow); otherwise the missing
-    # bytes show up as truncated image data below.
-    while pos + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
-        end = pos + 12 + length
-        if end > len(data):
-            break
-        body = data[pos + 8 : pos + 8 + length]
-        (crc,) = struct.unpack(">I", data[end - 4 : end])
-        if zlib.crc32(kind + body) != crc:
-            raise PNGError(f"corrupt PNG (CRC mismatch in a {kind.decode('latin-1')} chunk)")
+    for kind, body in iter_chunks(data):
         if kind == b"IDAT":
             idat.append(body)
         elif kind == b"tRNS":
@@ -113,18 +108,59 @@ def decode_png(data: bytes) -> PNGImage:
         elif kind == b"eXIf":
             exif = body
         elif kind == b"iCCP":
-            name_end = body.find(b"\x00")
-            try:
-                icc = zlib.decompress(body[name_end + 2 :])
-            except zlib.error:
-                icc = None
+            icc = _icc_profile(body)
         elif kind == b"acTL" and len(body) >= 4:
             frames = struct.unpack(">I", body[:4])[0]
-        elif kind == b"IEND":
-            break
-        pos = end
     pixels = _decode_pixels(b"".join(idat), header)
     return PNGImage(header, pixels, trns, exif, icc, frames)
+
+
+def iter_chunks(data: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """(type, body) of each chunk of PNG ``data`` up to IEND, after checking its CRC.
+
+    A chunk that fails its CRC raises ``PNGError``. A file cut after its image data still
+    yields what it has (as with Pillow); a decoder notices missing image data itself.
+    """
+    pos = len(SIGNATURE)
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        end = pos + 12 + length
+        if end > len(data):
+            return
+        body = data[pos + 8 : pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[end - 4 : end])
+        if zlib.crc32(kind + body) != crc:
+            raise PNGError(f"corrupt PNG (CRC mismatch in the {kind.decode('latin-1')} chunk)")
+        if kind == b"IEND":
+            return
+        yield kind, body
+        pos = end
+
+
+def check_crcs(data: bytes) -> None:
+    """Raise ``PNGError`` when a chunk of PNG ``data`` fails its CRC (Pillow skips image data's)."""
+    for _chunk in iter_chunks(data):
+        pass
+
+
+def _icc_profile(body: bytes) -> bytes | None:
+    """The profile of an iCCP chunk body (name, 0, method, zlib data); None if it is damaged.
+
+    A profile inflating past ``MAX_ICC_PROFILE`` bytes is a ``PNGError``, as Pillow refuses it
+    for 8-bit files: a 1 MB file must not inflate into a gigabyte of "profile".
+    """
+    name_end = body.find(b"\x00")
+    inflater = zlib.decompressobj()
+    try:
+        profile = inflater.decompress(body[name_end + 2 :], MAX_ICC_PROFILE + 1)
+    except zlib.error:
+        return None
+    if len(profile) > MAX_ICC_PROFILE:
+        raise PNGError(
+            f"PNG ICC profile inflates to over {MAX_ICC_PROFILE // 2**20} MiB "
+            "(refused as a decompression bomb)"
+        )
+    return profile if inflater.eof else None
 
 
 def encode_png(pixels: np.ndarray, *, icc_profile: bytes | None = None, level: int = 6) -> bytes:
