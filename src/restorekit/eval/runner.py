@@ -22,6 +22,7 @@ from restorekit.eval.figure import FigureRow, choose_crop, crop
 from restorekit.eval.methods import Method, ModelMethod, NoisyMethod, build_method
 from restorekit.eval.metric_spec import uint8_metric
 from restorekit.eval.protocols import (
+    GAUSSIAN_INPUTS,
     SIDD_GT_KEY,
     SIDD_NOISY_KEY,
     GaussianProtocol,
@@ -79,7 +80,8 @@ def evaluate(
             panels: list[tuple[str, np.ndarray]] = []
             for method in methods:
                 start = time.perf_counter()
-                output, info = method.run(sample.noisy, sample.sigma)
+                extra = {"reference": sample.clean} if method.uses_reference else {}
+                output, info = method.run(sample.noisy, sample.sigma, **extra)
                 spent[method.name] += time.perf_counter() - start
                 if output.shape != sample.clean.shape:
                     raise RestoreKitError(
@@ -139,6 +141,7 @@ class EvalSpec:
     methods: tuple[str, ...] = ("noisy",)
     dataset: str | None = None
     sigmas: tuple[float, ...] = (15.0, 25.0, 50.0)
+    inputs: tuple[str, ...] = GAUSSIAN_INPUTS
     seed: int = 0
     split_file: str | None = None
     split: str | None = None
@@ -167,6 +170,12 @@ class EvalSpec:
             _require(self.dataset, "--dataset", self.protocol)
         if self.protocol == "gaussian":
             _require(self.sigmas, "--sigma", self.protocol)
+            _require(self.inputs, "--input", self.protocol)
+            unknown = sorted(set(self.inputs) - set(GAUSSIAN_INPUTS))
+            if unknown:
+                raise RestoreKitError(
+                    f"--input: unknown variant(s) {', '.join(unknown)}; known: {GAUSSIAN_INPUTS}"
+                )
         if self.protocol == "sidd-val":
             _require(self.noisy_mat, "--noisy-mat", self.protocol)
             _require(self.gt_mat, "--gt-mat", self.protocol)
@@ -196,12 +205,15 @@ class EvalSpec:
 
 
 def build_protocols(spec: EvalSpec) -> list[Protocol]:
-    """The protocol objects an ``EvalSpec`` names (one per sigma for Gaussian)."""
+    """The protocol objects an ``EvalSpec`` names (Gaussian: one per input variant and sigma)."""
     metric = uint8_metric(spec.crop_border, spec.y_channel)
     if spec.protocol == "gaussian":
         assert spec.dataset is not None
         return [
-            GaussianProtocol(spec.dataset, s, seed=spec.seed, limit=spec.limit, metric=metric)
+            GaussianProtocol(
+                spec.dataset, s, seed=spec.seed, limit=spec.limit, metric=metric, input=variant
+            )
+            for variant in spec.inputs
             for s in spec.sigmas
         ]
     if spec.protocol == "pairs":

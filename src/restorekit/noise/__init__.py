@@ -40,6 +40,7 @@ from restorekit.noise.gaussian import (
 )
 from restorekit.noise.jpeg import jpeg_roundtrip
 from restorekit.noise.registry import build_noise, list_noise, register_noise
+from restorekit.noise.stored import Stored
 from restorekit.noise.unprocess import Unprocess, UnprocessOutput, unprocess, unprocess_raw
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "Signal",
     "SplitBy",
     "Stage",
+    "Stored",
     "Unprocess",
     "UnprocessOutput",
     "WithJPEG",
