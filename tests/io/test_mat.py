@@ -126,3 +126,26 @@ def test_write_mat_dnd_submission_round_trip(tmp_path: Path) -> None:
     np.testing.assert_array_equal(back["Idenoised"][0, 7], crops[7])
     assert str(back["eval_version"][0]) == "1.0"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["0001.mat"]
+
+
+@pytest.mark.parametrize("code", [0, 8, 19, 200])
+def test_unknown_v5_data_type_code_is_refused_not_crashed(tmp_path: Path, code: int) -> None:
+    """scipy 1.17 looks such codes up in a C table unchecked: the process would segfault."""
+    path = tmp_path / "bad.mat"
+    scipy.io.savemat(path, {"x": np.arange(6, dtype=np.uint8).reshape(2, 3)})
+    data = bytearray(path.read_bytes())
+    # miMATRIX tag, flags (16), dims (16), name (8 when small), then the data element's tag
+    at = 128 + 8 + 16 + 16 + 8
+    assert data[at] == 2  # miUINT8
+    data[at : at + 4] = code.to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    with pytest.raises(RestoreKitError, match=f"unknown data type code {code}"):
+        read_mat(path, "x")
+
+
+def test_v73_dataset_declaring_more_than_stored_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "lie.mat"
+    with h5py.File(path, "w", userblock_size=512) as handle:
+        handle.create_dataset("lie", shape=(1 << 16, 1 << 16), dtype="f8", chunks=(64, 64))
+    with pytest.raises(RestoreKitError, match=r"declares 34,359,738,368 bytes but .* stores 0"):
+        read_mat(path, "lie")

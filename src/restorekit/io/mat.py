@@ -5,11 +5,20 @@ uint8 (40, 32, 256, 256, 3)) and DND (v7.3: ``images_srgb/%04d.mat`` with ``Inoi
 ``info.mat`` whose ``info/boundingboxes`` cell array holds one (20, 4) box table per image).
 Arrays always come back in MATLAB's axis order: h5py sees v7.3 arrays transposed (HDF5 is
 row-major, MATLAB column-major), so those are transposed back.
+
+Damaged or hostile files give a ``RestoreKitError``. Two guards go beyond the libraries: the
+data type code of every v5 element is checked before scipy reads the file (scipy 1.17 looks
+unknown codes up in a C table unchecked and crashes), and a v7.3 dataset may not declare more
+data than its stored bytes could inflate to (HDF5 would build the whole declared array from
+its fill value: gigabytes from a kilobyte file).
 """
 
 from __future__ import annotations
 
 import io
+import struct
+import zlib
+from collections.abc import Callable
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -22,6 +31,11 @@ from restorekit.errors import RestoreKitError
 from restorekit.io.paths import atomic_write_bytes, read_file_bytes
 
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+_MI_MATRIX, _MI_COMPRESSED = 14, 15
+# v5 numeric and text element types: int8 to uint32, single, double, int64, uint64, utf8-32
+_MI_NUMERIC = frozenset({1, 2, 3, 4, 5, 6, 7, 9, 12, 13, 16, 17, 18})
+_ZLIB_MAX_RATIO = 1100  # deflate expands at most about 1032-fold
+_SMALL = 1 << 20  # datasets up to this many bytes are read without the ratio check
 
 
 def _is_hdf5(head: bytes) -> bool:
@@ -39,13 +53,114 @@ def read_mat(path: str | PathLike[str], key: str) -> np.ndarray:
     if _is_hdf5(read_file_bytes(path, 2048)):
         return _read_h5(path, key)
     try:
-        contents = scipy.io.loadmat(path, variable_names=[key])
+        if scipy.io.matlab.matfile_version(path)[0] == 1:
+            _check_v5_elements(path)
+            source: Path | io.BytesIO = path
+        else:  # v4 goes through memory: scipy would allocate what its header declares
+            source = io.BytesIO(read_file_bytes(path))
+        contents = scipy.io.loadmat(source, variable_names=[key])
+        if key not in contents:
+            source = io.BytesIO(source.getvalue()) if isinstance(source, io.BytesIO) else path
+            names = [name for name, _shape, _cls in scipy.io.whosmat(source)]
     except Exception as err:
         raise RestoreKitError(f"not a readable MATLAB .mat file ({_one_line(err)})", path) from None
     if key not in contents:
-        names = [name for name, _shape, _cls in scipy.io.whosmat(path)]
         raise RestoreKitError(f"no variable '{key}' (variables: {', '.join(names)})", path)
     return contents[key]
+
+
+class _CorruptMat(Exception):
+    """A v5 element tag scipy must not see; the message says which."""
+
+
+def _check_v5_elements(path: Path) -> None:
+    """Walk every element tag of a v5 file (inside compressed variables too) and raise
+    ``_CorruptMat`` for type codes scipy cannot read or sizes past the data."""
+    with path.open("rb") as handle:
+        header = handle.read(128)
+        if len(header) < 128 or header[126:128] not in (b"IM", b"MI"):
+            raise _CorruptMat("no v5 header")
+        order = "<" if header[126:128] == b"IM" else ">"
+
+        def skip(count: int) -> None:
+            handle.seek(count, io.SEEK_CUR)
+
+        size = path.stat().st_size - 128
+        _walk_elements(handle.read, skip, size, order, top=True)
+
+
+def _walk_elements(
+    read: Callable[[int], bytes],
+    skip: Callable[[int], None],
+    size: int | None,
+    order: str,
+    *,
+    top: bool = False,
+) -> None:
+    """Check the elements in the next ``size`` bytes (to the end of the stream when None)."""
+    done = 0
+    while size is None or done < size:
+        tag = read(8)
+        if len(tag) < 8:
+            if size is None:
+                return  # the end (scipy reports a cut inside an element itself)
+            raise _CorruptMat("truncated element")
+        first, count = struct.unpack(order + "II", tag)
+        if first >> 16:  # small data element: type, byte count and up to 4 bytes in 8 bytes
+            code, count, padded = first & 0xFFFF, 0, 0
+        else:
+            code, padded = first, -count % 8
+        if size is not None and done + 8 + count + (0 if top else padded) > size:
+            raise _CorruptMat("an element runs past the end of its parent or the file")
+        if code == _MI_COMPRESSED and top:
+            inflated = _Inflater(read, count)
+            _walk_elements(inflated.read, inflated.skip, None, order)
+            skip(inflated.left)  # compressed bytes after the end of the zlib stream
+        elif code == _MI_MATRIX:
+            _walk_elements(read, skip, count, order)
+        elif code in _MI_NUMERIC:
+            skip(count)
+        else:
+            raise _CorruptMat(f"unknown data type code {code}")
+        skip(padded)
+        done += 8 + count + padded
+
+
+class _Inflater:
+    """Read and skip through the inflated bytes of ``size`` zlib bytes from ``source``."""
+
+    def __init__(self, source: Callable[[int], bytes], size: int) -> None:
+        self.source, self.left = source, size
+        self.inflater = zlib.decompressobj()
+
+    def read(self, count: int) -> bytes:
+        """Up to ``count`` inflated bytes (fewer at the end of the stream)."""
+        parts, want = [], count
+        while want > 0:
+            if self.inflater.unconsumed_tail:
+                raw = self.inflater.unconsumed_tail
+            elif self.left > 0 and not self.inflater.eof:
+                raw = self.source(min(self.left, 1 << 16))
+                self.left -= len(raw)
+                if not raw:
+                    break
+            else:
+                break
+            try:
+                piece = self.inflater.decompress(raw, min(want, 1 << 20))
+            except zlib.error as err:
+                raise _CorruptMat(f"corrupt compressed variable ({err})") from None
+            parts.append(piece)
+            want -= len(piece)
+        return b"".join(parts)
+
+    def skip(self, count: int) -> None:
+        """Inflate and drop ``count`` bytes, 1 MiB at a time; fewer left is ``_CorruptMat``."""
+        while count > 0:
+            piece = self.read(min(count, 1 << 20))
+            if not piece:
+                raise _CorruptMat("a compressed variable ends inside an element")
+            count -= len(piece)
 
 
 def _one_line(err: BaseException) -> str:
@@ -70,6 +185,7 @@ def _read_h5(path: Path, key: str) -> np.ndarray:
                 raise RestoreKitError(
                     f"'{key}' is a MATLAB cell array of references, not a numeric array", path
                 )
+            _check_stored_size(node, key, path)
             array = np.asarray(node[()])
             matlab_class = node.attrs.get("MATLAB_class", b"")
     except RestoreKitError:
@@ -80,6 +196,18 @@ def _read_h5(path: Path, key: str) -> np.ndarray:
     if matlab_class in (b"logical", "logical"):
         array = array.astype(bool)
     return array
+
+
+def _check_stored_size(node: h5py.Dataset, key: str, path: Path) -> None:
+    """Refuse a dataset declaring more than its stored bytes could inflate to."""
+    declared = int(node.size) * node.dtype.itemsize
+    stored = node.id.get_storage_size()
+    if declared > _SMALL and declared > _ZLIB_MAX_RATIO * stored:
+        raise RestoreKitError(
+            f"'{key}' declares {declared:,} bytes but the file stores {stored:,} for it "
+            "(damaged, or a decompression bomb)",
+            path,
+        )
 
 
 def read_dnd_boxes(info_path: str | PathLike[str]) -> np.ndarray:

@@ -168,7 +168,10 @@ def load_model(
         if _is_training_checkpoint(obj):
             name, kwargs, state, header = _from_training_checkpoint(obj, path)
         else:
-            kwargs, state = convert_official_hinet(obj)
+            try:
+                kwargs, state = convert_official_hinet(obj)
+            except RestoreKitError as err:
+                raise (err if err.path else RestoreKitError(str(err), path)) from None
             name = "hinet"
             header = {"format_version": FORMAT_VERSION, "name": name, "kwargs": kwargs}
             header.update(recipe=None, metrics={}, source=f"official HINet checkpoint {path.name}")

@@ -21,6 +21,7 @@ build arbitrary objects is refused with a ``RestoreKitError`` before anything is
 
 from __future__ import annotations
 
+import io
 import pickle
 import re
 import warnings
@@ -42,13 +43,18 @@ def read_torch_file(path: str | PathLike[str]) -> Any:
 
     The file is handed to ``torch.load`` as an open handle, not a name: given a name ending in
     ``.safetensors``, torch passes it to safetensors whatever the content, so a ``.pth`` renamed
-    so would fail there instead of loading (callers sniff the content first).
+    so would fail there instead of loading (callers sniff the content first). A legacy
+    (pre-zip) file is read into memory first: its pickle reads lengths from the file, and a
+    lying length on a file handle allocates that many bytes before finding the data missing.
     """
     try:
         with open(path, "rb") as handle, warnings.catch_warnings():
             # torch warns about unusual pickle protocols; a refusal below says it in one line
             warnings.simplefilter("ignore")
-            return torch.load(handle, map_location="cpu", weights_only=True)
+            is_zip = handle.read(4) == b"PK\x03\x04"
+            handle.seek(0)
+            source = handle if is_zip else io.BytesIO(handle.read())
+            return torch.load(source, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
         found = re.search(r"GLOBAL ([\w.]+)", str(err))
         what = f" ({found.group(1)})" if found else ""
@@ -57,9 +63,10 @@ def read_torch_file(path: str | PathLike[str]) -> Any:
             "only plain state_dicts are read (torch.load weights_only=True)",
             path,
         ) from err
-    except (RuntimeError, EOFError, OSError, ValueError) as err:
-        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise RestoreKitError(f"not a readable PyTorch checkpoint ({first_line})", path) from err
+    except Exception as err:  # damaged files raise many types from torch's unpickler and zip
+        first_line = str(err).strip().splitlines()[0][:200] if str(err).strip() else ""
+        what = f"{type(err).__name__}: {first_line}" if first_line else type(err).__name__
+        raise RestoreKitError(f"not a readable PyTorch checkpoint ({what})", path) from err
 
 
 def unwrap_state_dict(obj: Any, param_key: str | None = None) -> dict[str, Tensor]:
