@@ -66,5 +66,5 @@ def test_user_errors_are_one_line(pairs, tmp_path, capsys, tiny_model_file):
     err = capsys.readouterr().err.strip()
     assert "--trainable all" in err and len(err.splitlines()) == 1
     assert main(["adapt", str(pairs), "-o", out, "--base", str(hinet), "--minutes", "0"]) == 2
-    assert "max_steps" in capsys.readouterr().err
+    assert "--max-steps" in capsys.readouterr().err
     assert not Path(out).exists()

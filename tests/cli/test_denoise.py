@@ -36,7 +36,7 @@ def test_denoise_one_photo(photo: Path, model: Path, capsys) -> None:
 def test_folder_to_folder_with_options(photo: Path, model: Path, tmp_path: Path, capsys) -> None:
     write_image(tmp_path / "gray.png", np.full((1, 32, 40), 0.5, np.float32))
     args = ["denoise", str(tmp_path), "-o", str(tmp_path / "out"), "-m", str(model), "-q"]
-    args += ["--tile", "24", "--overlap", "8", "--tta", "--precision", "bf16"]
+    args += ["--tile", "32", "--overlap", "8", "--tta", "--precision", "bf16"]
     args += ["--noise-map", str(tmp_path / "maps")]
     assert main(args) == 0
     assert capsys.readouterr().out == ""
@@ -118,3 +118,61 @@ def test_bad_tile_option_is_a_usage_error(photo: Path) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["denoise", str(photo), "--tile", "big"])
     assert exc.value.code == 2
+
+
+# -- issue #20: hostile options ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "0", "-2", "1e-30"])
+def test_max_memory_must_be_finite_and_positive(value: str, photo: Path, model: Path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["denoise", str(photo), "-m", str(model), f"--max-memory={value}"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --max-memory: expected a finite positive number of GB" in err
+    assert "Traceback" not in err
+
+
+def test_unknown_output_extension_is_refused_not_made_a_folder(
+    photo: Path, model: Path, capsys
+) -> None:
+    out = photo.parent / "out.xyz"
+    assert main(["denoise", str(photo), "-m", str(model), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"{out}: '.xyz' is not an image extension" in err and "end it with /" in err
+    assert not out.exists()
+    assert main(["denoise", str(photo), "-m", str(model), "-o", f"{out}/", "-q"]) == 0
+    assert (out / "photo_denoised.png").is_file()
+
+
+def test_tile_below_the_minimum_is_refused(photo: Path, model: Path, capsys) -> None:
+    before = sorted(p.name for p in photo.parent.iterdir())
+    for tile in ("1", "31", "8x64"):
+        args = ["denoise", str(photo), "-m", str(model), "--tile", tile, "--overlap", "0"]
+        assert main(args) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1
+        assert f"tile {tile} is too small: tiles need at least 32 px per side" in err
+    assert sorted(p.name for p in photo.parent.iterdir()) == before
+    with pytest.raises(SystemExit):
+        main(["denoise", "--help"])
+    assert "at least 32 px and twice the model's size multiple" in " ".join(
+        capsys.readouterr().out.split()
+    )
+
+
+def test_unwritable_output_is_refused_before_any_work(
+    photo: Path, model: Path, capsys, monkeypatch
+) -> None:
+    def refuse(*args, **kwargs):
+        raise AssertionError("the output should have been refused before loading the model")
+
+    monkeypatch.setattr("restorekit.infer.files.load_models", refuse)
+    targets = {str(photo / "x.png"): f"{photo} is a file, not a folder"}
+    if Path("/proc/self").is_dir():
+        targets["/proc/restorekit/x.png"] = "/proc does not accept new files"
+    for target, message in targets.items():
+        assert main(["denoise", str(photo), "-m", str(model), "-o", target]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from restorekit import __version__
-from restorekit.cli.main import COMMANDS, build_parser, main
+from restorekit.cli.main import COMMANDS, build_parser, flag_names, main
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -36,3 +36,11 @@ def test_console_entry_point_runs() -> None:
     )
     assert proc.returncode == 0
     assert "denoise" in proc.stdout
+
+
+def test_library_parameter_names_are_shown_as_options() -> None:
+    args = build_parser().parse_args(["adapt", "d", "-o", "m.safetensors"])
+    text = "patch_size 9 too big; lower max_steps or data.batch_size; see my_patch_size.png"
+    assert flag_names(text, args) == (
+        "--patch-size 9 too big; lower --max-steps or data.batch_size; see my_patch_size.png"
+    )

@@ -162,3 +162,15 @@ def test_default_model_is_bundled_and_used(tmp_path: Path) -> None:
     denoise_files(src, progress=False)
     out, _ = read_image(tmp_path / "x_denoised.png")
     assert out.shape == _image().shape
+
+
+def test_output_extension_rule(tmp_path: Path) -> None:
+    src = tmp_path / "a.png"
+    write_image(src, _image())
+    assert plan_jobs(src, tmp_path / "b.tif")[0].target == tmp_path / "b.tif"
+    assert plan_jobs(src, tmp_path / "out")[0].target == tmp_path / "out" / "a_denoised.png"
+    dotted = plan_jobs(src, f"{tmp_path / 'run.v2'}/")[0].target
+    assert dotted == tmp_path / "run.v2" / "a_denoised.png"
+    with pytest.raises(RestoreKitError, match=r"'\.xyz' is not an image extension"):
+        plan_jobs(src, tmp_path / "out.xyz")
+    assert not (tmp_path / "out.xyz").exists() and not (tmp_path / "run.v2").exists()

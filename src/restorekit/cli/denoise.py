@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+from restorekit.cli.options import gigabytes
 from restorekit.infer.files import denoise_files
 from restorekit.infer.loading import DEFAULT_MODEL
 from restorekit.infer.precision import PRECISIONS
+from restorekit.infer.tiling import MIN_TILE_SIDE
 
 HELP = "denoise photos (files, folders, globs); keeps format, bit depth and alpha"
 
@@ -26,16 +28,6 @@ def _tile(text: str) -> int | tuple[int, int] | str | None:
     return sides[0] if len(sides) == 1 else (sides[0], sides[1])
 
 
-def _gigabytes(text: str) -> int:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of GB, got '{text}'") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of GB, got '{text}'")
-    return int(value * 1024**3)
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Inputs, output, model(s) and inference options."""
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders or globs")
@@ -43,7 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "-o",
         "--output",
         metavar="PATH",
-        help="output file (one input) or folder; default: <name>_denoised.<ext> beside each input",
+        help="output file (one input; an image extension picks the format) or folder (no "
+        "extension, or a trailing /); default: <name>_denoised.<ext> beside each input",
     )
     models = parser.add_mutually_exclusive_group()
     models.add_argument(
@@ -62,7 +55,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="auto",
         metavar="auto|0|N|HxW",
         help="tile size; auto (default) picks whole-image or tiles from available memory, "
-        "no larger than the model's max_tile (AINDNet: its training scale); 0 = whole image",
+        "no larger than the model's max_tile (AINDNet: its training scale); 0 = whole image; "
+        f"N or HxW: at least {MIN_TILE_SIDE} px and twice the model's size multiple per side",
     )
     parser.add_argument(
         "--overlap", type=int, default=32, metavar="PX", help="tile overlap in pixels (32)"
@@ -77,7 +71,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-memory",
-        type=_gigabytes,
+        type=gigabytes,
         metavar="GB",
         help="memory budget for --tile auto (default: half the free RAM, at most 2 GB on CPU)",
     )

@@ -2,12 +2,15 @@
 
 Each sub-command lives in its own module of this package and exposes ``HELP`` (one line),
 ``add_arguments(parser)`` and ``run(args) -> int``; the work itself is done by the library.
+Library errors name the API's parameters (``patch_size``); the message shown names the option
+instead (``--patch-size``).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Sequence
 
@@ -46,6 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def flag_names(message: str, args: argparse.Namespace) -> str:
+    """``message`` with each parameter name of the sub-command that has an underscore
+    (``max_steps``) written as its option (``--max-steps``), argparse's spelling of it."""
+    for dest in vars(args):
+        if "_" in dest:
+            pattern = rf"(?<![\w./-]){re.escape(dest)}(?![\w/-]|\.\w)"
+            message = re.sub(pattern, "--" + dest.replace("_", "-"), message)
+    return message
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; user errors print ``restorekit: error: ...`` on stderr and return 2."""
     parser = build_parser()
@@ -57,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except RestoreKitError as err:
-        print(f"restorekit {args.command}: error: {err}", file=sys.stderr)
+        print(f"restorekit {args.command}: error: {flag_names(str(err), args)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"restorekit {args.command}: interrupted", file=sys.stderr)

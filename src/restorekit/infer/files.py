@@ -5,21 +5,24 @@ gray/colour and alpha (``restorekit.io.write_image`` with the input's metadata) 
 atomically, so a failure never leaves a partial file. Output names:
 
 - no ``output``: ``<stem>_denoised<ext>`` next to each input;
-- ``output`` an existing directory, or a path without an image extension: ``<stem>_denoised<ext>``
-  in that directory (created if needed);
+- ``output`` an existing directory, a path without an extension, or one ending in ``/``:
+  ``<stem>_denoised<ext>`` in that directory (created if needed);
 - ``output`` a path with an image extension: that file (one input only; its extension picks the
-  format).
+  format);
+- any other extension (``out.xyz``) is refused rather than guessed to be a folder.
 
 Noise maps (``noise_map``) follow the same rule with ``<stem>_noise_map.png``.
 
-An output that would replace one of the inputs, or two inputs mapped to one output, is an error
-raised before anything is written. When a directory or glob is expanded, files whose stem
+An output that would replace one of the inputs, two inputs mapped to one output, or an output
+folder that cannot be created or written in (``restorekit.infer.targets``) is an error raised
+before anything is read or written. When a directory or glob is expanded, files whose stem
 already ends in ``_denoised`` (our earlier outputs) are skipped, so a second run over a folder
 does not denoise its own results.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,7 +41,9 @@ from restorekit.infer.memory import MemoryModel
 from restorekit.infer.outputs import model_device
 from restorekit.infer.precision import check_precision
 from restorekit.infer.restore import Tile, measure_memory, restore_output
-from restorekit.io import is_image_path, list_images, read_image, write_image
+from restorekit.infer.targets import check_output_file
+from restorekit.infer.tiling import check_tile_size
+from restorekit.io import IMAGE_EXTENSIONS, is_image_path, list_images, read_image, write_image
 
 SUFFIX = "_denoised"
 NOISE_MAP_SUFFIX = "_noise_map"
@@ -85,7 +90,8 @@ def plan_jobs(
     noise_map: PathArg | None = None,
     suffix: str = SUFFIX,
 ) -> list[Job]:
-    """Where each input's result (and noise map) goes; raises before anything is written."""
+    """Where each input's result (and noise map) goes; raises before anything is written,
+    also when an output folder cannot be created or written in."""
     sources = expand_inputs(inputs, suffix=suffix)
     single = len(sources) == 1
 
@@ -95,13 +101,21 @@ def plan_jobs(
 
         if where is None:
             return [src.with_name(name(src)) for src in sources]
+        folder_named = os.fspath(where).endswith(("/", os.sep))
         where = Path(where)
-        if is_image_path(where) and not where.is_dir():
+        if is_image_path(where) and not where.is_dir() and not folder_named:
             if not single:
                 raise RestoreKitError(
                     f"{len(sources)} input images but one output file; give a directory", where
                 )
             return [where]
+        if where.suffix and not where.is_dir() and not folder_named:
+            raise RestoreKitError(
+                f"'{where.suffix}' is not an image extension "
+                f"({', '.join(sorted(IMAGE_EXTENSIONS))}); to name a folder with a dot, "
+                "end it with /",
+                where,
+            )
         return [where / name(src) for src in sources]
 
     targets = destinations(output, suffix, None)
@@ -115,6 +129,11 @@ def plan_jobs(
             if key in taken:
                 raise RestoreKitError(f"two results would be written to this {kind} file", path)
             taken[key] = kind
+    checked: set[Path] = set()
+    for path in [*targets, *(maps or [])]:
+        if path.parent not in checked:  # one probe per folder
+            check_output_file(path, "the output")
+            checked.add(path.parent)
     return [
         Job(src, dst, None if maps is None else maps[i])
         for i, (src, dst) in enumerate(zip(sources, targets, strict=True))
@@ -196,6 +215,7 @@ def denoise_files(
     ``model``: a bundled name, a model file, a module, or a sequence of those (an ensemble);
     None is the default model. ``tile``: ``"auto"`` (whole image when it fits the memory budget,
     see ``restorekit.infer.memory``), None (whole image), a side or (height, width).
+    An explicit tile side below ``restorekit.infer.tiling.smallest_tile`` of the model is refused.
     ``noise_map``: a file (one input) or directory for the model's estimated noise-level map,
     saved as a PNG of ``sigma * 10`` (white = sigma 0.1). ``progress``: a tqdm bar on stderr
     (None: when there are several files and stderr is a terminal).
@@ -205,6 +225,8 @@ def denoise_files(
     target = model_device(net)
     check_precision(precision, target)
     multiple = int(getattr(net, "size_multiple", 1))
+    if tile != "auto" and tile is not None:
+        check_tile_size(tile, multiple)
     channels = model_channels(net)
     if noise_map is not None and not _estimates_noise(net, channels, multiple, target):
         raise RestoreKitError("this model estimates no noise map (AINDNet does)", noise_map)

@@ -20,6 +20,28 @@ from torch import Tensor
 from restorekit.errors import RestoreKitError
 from restorekit.infer.outputs import ModelFn, ModelOutput, fields_of, rebuild
 
+#: The smallest tile side a user may ask for. Smaller tiles are padded up to the model's size
+#: multiple and normalised on a few pixels: slower and worse than the input (``--tile 1``).
+MIN_TILE_SIDE = 32
+
+
+def smallest_tile(size_multiple: int = 1) -> int:
+    """The smallest tile side accepted for a model: 32 px, and twice its size multiple."""
+    return max(MIN_TILE_SIDE, 2 * size_multiple)
+
+
+def check_tile_size(tile: int | tuple[int, int], size_multiple: int = 1) -> None:
+    """Refuse a user's tile side below :func:`smallest_tile` (a user option: a user error)."""
+    sides = (tile, tile) if isinstance(tile, int) else tile
+    least = smallest_tile(size_multiple)
+    if min(sides) < least:
+        shown = f"{sides[0]}" if isinstance(tile, int) else f"{sides[0]}x{sides[1]}"
+        raise RestoreKitError(
+            f"tile {shown} is too small: tiles need at least {least} px per side "
+            f"({MIN_TILE_SIDE}, and twice the model's size multiple {size_multiple}); "
+            "use auto or 0 for the whole image"
+        )
+
 
 def tile_starts(size: int, tile: int, overlap: int) -> list[int]:
     """Evenly spaced tile offsets covering ``size`` with neighbours overlapping >= ``overlap``."""
