@@ -59,7 +59,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="comma-separated: noisy, bm3d, bm3d:SIGMA (8-bit units), a bundled model name or "
         "a checkpoint path (default: noisy)",
     )
-    parser.add_argument("--out", required=True, help="output folder for the report / export")
+    parser.add_argument(
+        "--out",
+        required=True,
+        help="output folder for the report / export (checked before any work: it must be a "
+        "folder that can be created or written in)",
+    )
     parser.add_argument("--limit", type=int, help="only the first N images (sorted by name)")
 
     data = parser.add_argument_group("data")
@@ -116,9 +121,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Build the spec, run it, print the table (or the export folder)."""
+    """Check --out, build the spec, run it, print the table (or the export folder)."""
     from restorekit.eval import EvalReport, EvalSpec, run_eval
+    from restorekit.infer.targets import check_output_folder
 
+    check_output_folder(args.out, "the output folder (--out)")
     spec = EvalSpec(
         protocol=args.protocol,
         out=args.out,
