@@ -126,3 +126,24 @@ def test_adapted_model_keeps_the_base_max_tile(pairs_dir, tmp_path):
     out = tmp_path / "mycam.safetensors"
     adapt(pairs_dir, out, base=str(base), max_steps=3, **FAST)
     assert load_model(out).checkpoint_metadata["max_tile"] == 48
+
+
+def test_outputs_and_budgets_are_checked_before_training(pairs_dir, tiny_base, tmp_path):
+    """Issue #20: inputs, images and non-model names are never replaced by the model; a patch
+    larger than the pairs and a step over ``max_memory`` are refused before the first step."""
+    options = {"base": str(tiny_base), "max_steps": 1, **FAST}
+    split = tmp_path / "split.json"
+    split.write_text('{"train": ["p0.png", "p1.png", "p2.png", "p3.png"]}')
+    for output, message in (
+        (pairs_dir / "gt" / "p1.png", "would overwrite this input file"),
+        (split, "would overwrite this input file"),
+        (tmp_path / "mycam", "must end in .safetensors"),
+    ):
+        with pytest.raises(RestoreKitError, match=message):
+            adapt(pairs_dir, output, split_file=split, split="train", **options)
+    out = tmp_path / "m.safetensors"
+    with pytest.raises(RestoreKitError, match="patch_size 49 is larger"):
+        adapt(pairs_dir, out, **{**options, "patch_size": 49})
+    with pytest.raises(RestoreKitError, match=r"needs about .* MB budget \(max_memory\)"):
+        adapt(pairs_dir, out, **{**options, "max_memory": 1024})
+    assert not out.exists() and split.read_text().startswith('{"train"')

@@ -68,3 +68,108 @@ def test_user_errors_are_one_line(pairs, tmp_path, capsys, tiny_model_file):
     assert main(["adapt", str(pairs), "-o", out, "--base", str(hinet), "--minutes", "0"]) == 2
     assert "--max-steps" in capsys.readouterr().err
     assert not Path(out).exists()
+
+
+# -- issue #20: outputs are checked before training, and budgets before the first step ---------
+
+FAST = ["--minutes", "0", "--max-steps", "1", "--batch-size", "2", "--patch-size", "32"]
+
+
+def _adapt(pairs: Path, output: Path | str, base: Path, *extra: str) -> int:
+    return main(["adapt", str(pairs), "-o", str(output), "--base", str(base), *FAST, *extra])
+
+
+def _one_error_line(capsys) -> str:
+    captured = capsys.readouterr()
+    err = captured.err
+    assert err.startswith("restorekit adapt: error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+    return err
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Fails the test if adaptation gets as far as loading the base model."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the output should have been refused before any work")
+
+    monkeypatch.setattr("restorekit.adapt.finetune.load_base", refuse)
+
+
+def test_output_never_replaces_an_input_or_an_image(pairs, base, tmp_path, capsys, no_training):
+    photo = tmp_path / "unrelated.png"
+    photo.write_bytes((pairs / "gt" / "1.png").read_bytes())
+    cases = {
+        pairs / "noisy" / "0.png": "would overwrite this input file",
+        base: "would overwrite this input file",
+        photo: "must end in .safetensors (e.g. unrelated.safetensors)",
+        tmp_path / "model.xyz": "must end in .safetensors",
+    }
+    before = {p: p.read_bytes() for p in (pairs / "noisy" / "0.png", base, photo)}
+    for output, message in cases.items():
+        assert _adapt(pairs, output, base) == 2
+        assert message in _one_error_line(capsys)
+    assert {p: p.read_bytes() for p in before} == before
+    assert not (tmp_path / "model.xyz").exists()
+
+
+def test_unwritable_output_is_refused_before_training(pairs, base, tmp_path, capsys, no_training):
+    folder = tmp_path / "existing.safetensors"
+    folder.mkdir()
+    assert _adapt(pairs, folder, base) == 2
+    assert "is an existing folder" in _one_error_line(capsys)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert _adapt(pairs, blocker / "m.safetensors", base) == 2
+    assert f"{blocker} is a file, not a folder" in _one_error_line(capsys)
+    if Path("/proc/self").is_dir():
+        assert _adapt(pairs, "/proc/restorekit/m.safetensors", base) == 2
+        assert "/proc does not accept new files" in _one_error_line(capsys)
+
+
+def test_late_write_failure_keeps_the_weights(pairs, base, tmp_path, capsys, monkeypatch):
+    from restorekit.adapt import finetune
+
+    out = tmp_path / "mycam.safetensors"
+    real_save = finetune.save_model
+
+    def disk_full(path, *args, **kwargs):
+        if Path(path) == out:
+            raise OSError(28, "No space left on device")
+        return real_save(path, *args, **kwargs)
+
+    monkeypatch.setattr(finetune, "save_model", disk_full)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    assert _adapt(pairs, out, base, "--no-progress") == 2
+    err = _one_error_line(capsys)
+    assert "No space left on device" in err and not out.exists()
+    kept = list((tmp_path / "tmp").iterdir())
+    assert len(kept) == 1 and str(kept[0]) in err
+    assert read_metadata(kept[0])["adapt"]["steps"] == 1
+
+
+def test_patch_larger_than_the_images_is_refused(pairs, base, capsys):
+    assert _adapt(pairs, pairs.parent / "m.safetensors", base, "--patch-size", "1000") == 2
+    err = _one_error_line(capsys)
+    assert "--patch-size 1000 is larger than the smallest training image" in err
+    assert "40x40 px" in err and "use at most 40" in err
+
+
+def test_step_over_the_memory_budget_is_refused(pairs, base, capsys):
+    out = pairs.parent / "m.safetensors"
+    assert _adapt(pairs, out, base, "--max-memory", "0.001") == 2
+    err = _one_error_line(capsys)
+    assert "--batch-size 2 x --patch-size 32 px needs about" in err
+    assert "MB budget (--max-memory)" in err and not out.exists()
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "0", "-1"])
+def test_max_memory_must_be_finite_and_positive(value, pairs, base, capsys):
+    with pytest.raises(SystemExit) as exc:
+        _adapt(pairs, pairs.parent / "m.safetensors", base, f"--max-memory={value}")
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --max-memory: expected a finite positive number of GB" in err
+    assert "Traceback" not in err

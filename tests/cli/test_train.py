@@ -54,3 +54,25 @@ def test_user_errors_are_one_line(workdir, capsys):
     assert "missing.yaml: cannot read the config" in capsys.readouterr().err
     assert main(["train", "-c", str(CONFIG), "data.train.kwargs.root=nowhere"]) == 2
     assert "nowhere" in capsys.readouterr().err
+
+
+def test_outputs_and_budgets_are_checked_before_anything_is_written(workdir, capsys):
+    """Issue #20: an unusable out_dir, a patch larger than the images or a step that cannot
+    fit in memory stops with one line, and the run writes nothing."""
+    (workdir / "afile").write_text("x")
+    cases = {
+        "out_dir=afile": "afile: the run folder (out_dir) is an existing file, not a folder",
+        "out_dir=afile/run": "cannot create the run folder (out_dir): afile is a file",
+        "data.train.kwargs.patch_size=37": (
+            "data.train.kwargs.patch_size 37 is larger than the smallest training image"
+        ),
+        "data.batch_size=10000000": "data.batch_size 10000000 x data.train.kwargs.patch_size 32",
+    }
+    if Path("/proc/self").is_dir():
+        cases["out_dir=/proc/restorekit"] = "/proc does not accept new files"
+    for override, message in cases.items():
+        assert main(["train", "-c", str(CONFIG), override]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("restorekit train: error: ") and err.count("\n") == 1
+        assert message in err, err
+    assert not (workdir / "runs").exists()

@@ -4,8 +4,12 @@ AINDNet's claim (Kim et al., CVPR 2020, sec. 3.2 and Table 5) is that a model tr
 synthetic noise adapts to a new camera's real noise by updating only its AIN modules, noise
 estimator and last conv, with very few real pairs. :func:`adapt` does that on a laptop CPU:
 
+0. check ``output`` before any work (:func:`check_model_output`): a ``.safetensors`` name that is
+   no input file, in a folder that accepts new files;
 1. load the base model (a bundled name or any file ``restorekit.load_model`` reads) and freeze
    all but ``restorekit.models.transfer_parameters`` (``trainable="all"`` trains everything);
+   refuse a ``patch_size`` larger than the smallest training image and a step that would not
+   fit the memory budget (``restorekit.train.budget``, ``max_memory`` or 90% of the free memory);
 2. hold out part of the pairs (``restorekit.adapt.pairs.split_holdout``) and score it before;
 3. loop: learning rate (``restorekit.train.lr_at``, a constant after a short warm-up) -> a batch
    of random patches (``restorekit.train.batches.TrainBatches``) -> L1 loss -> Adam step; every
@@ -16,7 +20,9 @@ estimator and last conv, with very few real pairs. :func:`adapt` does that on a 
 4. put the best weights back (the base itself if nothing beat it) and, with ``output``, write
    them with ``restorekit.weights.save_model``: the base's registry name and kwargs, so the
    file loads wherever a model loads, and an ``adapt`` metadata entry recording the base, the
-   pairs, the hold-out, the scores before and after, the steps and the seconds.
+   pairs, the hold-out, the scores before and after, the steps and the seconds. If that write
+   fails (a full disk), the weights go to a file in the system's temporary folder, which the
+   error message names, so the training is not lost.
 
 The "after" score is the best hold-out score, which also chose the weights (early stopping),
 so it is slightly optimistic; judge the gain on images not used at all.
@@ -31,9 +37,11 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
+import secrets
 import sys
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -43,12 +51,23 @@ import numpy as np
 import torch
 from torch import nn
 
-from restorekit.adapt.pairs import HoldoutBy, Pair, PairDataset, load_pairs, split_holdout
+from restorekit.adapt.pairs import (
+    HoldoutBy,
+    Pair,
+    PairDataset,
+    PairFiles,
+    find_pairs,
+    load_pair,
+    split_holdout,
+)
 from restorekit.errors import RestoreKitError
 from restorekit.infer.loading import DEFAULT_MODEL, model_channels, model_max_tile
+from restorekit.infer.memory import training_budget
 from restorekit.infer.precision import select_device
+from restorekit.infer.targets import check_output_file
 from restorekit.models.transfer import freeze_for_transfer
 from restorekit.train.batches import TrainBatches
+from restorekit.train.budget import check_patch_size, check_step_memory, step_memory
 from restorekit.train.config import OptimConfig, ScheduleConfig
 from restorekit.train.distributed import DistEnv
 from restorekit.train.losses import build_loss
@@ -59,6 +78,7 @@ from restorekit.weights import bundled_models, load_model, save_model
 
 PathArg = str | PathLike[str]
 STEPS_PER_EPOCH = 64  # batches per pass over the (few) pairs; only sets how patches are dealt
+MODEL_SUFFIX = ".safetensors"
 SCORING = (
     "held-out images centre-cropped to at most eval_size pixels per side, inference as "
     "--tile auto runs it (tiles of the base's max_tile, if any), output clamped to [0,1], "
@@ -75,6 +95,7 @@ class AdaptOptions:
     least one must be set. ``patience`` counts hold-out scores, taken every ``eval_every``
     steps, without an improvement of more than ``min_delta`` dB; early stopping waits for
     ``min_steps`` updates. ``threads``: CPU threads for torch (None: torch's default).
+    ``max_memory``: bytes one training step may use (None: 90% of the device's free memory).
     """
 
     base: str = "aindnet-real"
@@ -95,6 +116,7 @@ class AdaptOptions:
     seed: int = 0
     threads: int | None = None
     device: str = "cpu"
+    max_memory: int | None = None
     progress: bool | None = None
 
     def __post_init__(self) -> None:
@@ -119,6 +141,7 @@ class AdaptOptions:
             (self.eval_size is None or self.eval_size >= 16, "eval_size must be >= 16"),
             (0 <= self.seed < 2**31, "seed must be in [0, 2**31)"),
             (self.threads is None or self.threads >= 1, "threads must be >= 1"),
+            (self.max_memory is None or self.max_memory >= 1, "max_memory must be >= 1 byte"),
         ]
         for ok, message in checks:
             if not ok:
@@ -215,6 +238,61 @@ def adapt(
         torch.set_num_threads(threads)
 
 
+def check_model_output(output: PathArg, inputs: Sequence[Path]) -> Path:
+    """``output`` as a Path, once sure the adapted model may be written there: it is none of
+    ``inputs`` (pair images, the base model, the split file), not a folder, named
+    ``.safetensors`` (so no image or other unrelated file is ever replaced by a model), and its
+    folder accepts new files. Checked before any work, so a bad path costs no training."""
+    path = Path(output)
+    if path.resolve() in {p.resolve() for p in inputs}:
+        raise RestoreKitError("the output would overwrite this input file", path)
+    if path.is_dir():
+        raise RestoreKitError(
+            f"the output is an existing folder; give a {MODEL_SUFFIX} file name", path
+        )
+    if path.suffix.lower() != MODEL_SUFFIX:
+        raise RestoreKitError(
+            f"the output is a model file and must end in {MODEL_SUFFIX} "
+            f"(e.g. {path.with_suffix(MODEL_SUFFIX).name})",
+            path,
+        )
+    return check_output_file(path, "the model file")
+
+
+def _input_files(base: str, selection: dict[str, Any], found: Sequence[PairFiles]) -> list[Path]:
+    """Every file an adaptation reads: pair images or burst frames, the base, the split file."""
+    files = [Path(base)] if Path(base).is_file() else []
+    if selection["split_file"] is not None:
+        files.append(Path(selection["split_file"]))
+    for pair in found:
+        files += [pair.noisy, *([pair.clean] if pair.clean is not None else []), *pair.frames]
+    return files
+
+
+def save_or_keep(output: Path, save: Callable[[Path], Path]) -> Path:
+    """``save(output)``; when that fails with an OS error (a full disk, a folder gone), save to
+    a new file in the system's temporary folder instead and raise an error naming both, so
+    minutes of training are not lost to a late write failure."""
+    try:
+        return save(output)
+    except OSError as err:
+        reason = err.strerror or str(err)
+    kept = Path(tempfile.gettempdir()) / f"{output.stem}-{secrets.token_hex(4)}{MODEL_SUFFIX}"
+    try:
+        save(kept)
+    except OSError as err:
+        raise RestoreKitError(
+            f"cannot write the adapted model ({reason}), nor keep it in {kept.parent} "
+            f"({err.strerror or err}); the trained weights are lost",
+            output,
+        ) from None
+    raise RestoreKitError(
+        f"cannot write the adapted model ({reason}); the trained weights are kept in {kept} "
+        "(move that file where you want it)",
+        output,
+    )
+
+
 def load_base(spec: str, device: torch.device, trainable: str) -> tuple[nn.Module, list]:
     """The base model in training mode and the parameters to train (others frozen)."""
     if spec == DEFAULT_MODEL and spec not in bundled_models():
@@ -247,19 +325,32 @@ def _adapt(
     opts: AdaptOptions,
 ) -> AdaptResult:
     start = time.perf_counter()
+    from_folder = isinstance(source, str | PathLike)
+    if not from_folder and any(v is not None for v in selection.values()):
+        raise RestoreKitError("adapt: names and split files select pairs of a folder only")
+    found = find_pairs(source, **selection) if from_folder else []
+    target = None
+    if output is not None:
+        target = check_model_output(output, _input_files(opts.base, selection, found))
     device = select_device(opts.device)
     model, params = load_base(opts.base, device, opts.trainable)
     channels = model_channels(model)
-    if isinstance(source, str | PathLike):
-        pairs = load_pairs(source, channels=channels, **selection)
+    if from_folder:
+        pairs = [load_pair(files, channels) for files in found]
     else:
         pairs = list(source)
-        if any(v is not None for v in selection.values()):
-            raise RestoreKitError("adapt: names and split files select pairs of a folder only")
         bad = [p.name for p in pairs if p.noisy.shape[0] != channels]
         if bad:
             raise RestoreKitError(f"pair '{bad[0]}' does not have the model's {channels} channels")
     split = split_holdout(pairs, opts.holdout, opts.holdout_by, opts.eval_size)
+    sizes = [(p.name, p.noisy.shape[1], p.noisy.shape[2]) for p in split.train]
+    check_patch_size(opts.patch_size, sizes, "patch_size")
+    check_step_memory(
+        step_memory(model, channels, opts.batch_size, opts.patch_size, params),
+        training_budget(device, opts.max_memory),
+        f"batch_size {opts.batch_size} x patch_size {opts.patch_size}",
+        "max_memory" if opts.max_memory is not None else f"90% of the free memory on {device}",
+    )
     random.seed(opts.seed)
     np.random.seed(opts.seed)
     torch.manual_seed(opts.seed)
@@ -359,17 +450,20 @@ def _adapt(
         "options": {k: v for k, v in dataclasses.asdict(opts).items() if k != "progress"},
     }
     written = None
-    if output is not None:
-        written = save_model(
-            output,
-            model,
-            name=meta["name"],
-            kwargs=meta["kwargs"],
-            recipe=None,
-            metrics={**best.score, "step": best.step},
-            source=f"restorekit adapt of {opts.base} on {len(pairs)} pair(s)",
-            adapt=record,
-            **({"max_tile": max_tile} if max_tile is not None else {}),
+    if target is not None:
+        written = save_or_keep(
+            target,
+            lambda path: save_model(
+                path,
+                model,
+                name=meta["name"],
+                kwargs=meta["kwargs"],
+                recipe=None,
+                metrics={**best.score, "step": best.step},
+                source=f"restorekit adapt of {opts.base} on {len(pairs)} pair(s)",
+                adapt=record,
+                **({"max_tile": max_tile} if max_tile is not None else {}),
+            ),
         )
     return AdaptResult(
         model=model,

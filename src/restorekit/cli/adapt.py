@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 
+from restorekit.cli.options import gigabytes
+
 HELP = "fine-tune a model's AIN layers to your camera from a few noisy/clean pairs"
 
 
@@ -21,7 +23,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """PAIRS_DIR, -o, the base model and the fine-tuning settings."""
     parser.add_argument("pairs", metavar="PAIRS_DIR", help="noisy/ + gt/ folders, or bursts")
     parser.add_argument(
-        "-o", "--output", required=True, help="the adapted model to write (.safetensors)"
+        "-o",
+        "--output",
+        required=True,
+        help="the adapted model to write: a .safetensors name that is no input file, checked "
+        "before training",
     )
     parser.add_argument(
         "--base",
@@ -44,7 +50,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--lr", type=float, default=2e-4, help="learning rate (default 2e-4)")
     parser.add_argument("--batch-size", type=int, default=8, help="patches per step (default 8)")
-    parser.add_argument("--patch-size", type=int, default=96, help="patch side (default 96)")
+    parser.add_argument(
+        "--patch-size",
+        type=int,
+        default=96,
+        help="patch side, at most the smallest training image's short side (default 96)",
+    )
+    parser.add_argument(
+        "--max-memory",
+        type=gigabytes,
+        metavar="GB",
+        help="memory one training step may use, estimated before training (default: 90%% of "
+        "the free memory)",
+    )
     parser.add_argument(
         "--holdout",
         type=float,
@@ -113,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         threads=args.threads,
         device=args.device,
+        max_memory=args.max_memory,
         progress=False if args.no_progress else None,
     )
     print(f"restorekit adapt: {result.summary()}")

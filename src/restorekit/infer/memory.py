@@ -8,7 +8,8 @@ then picks the whole image when it fits in the budget, else the largest tiles th
 
 Default budget (:func:`memory_budget`): on CPU half the available RAM but at most 2 GiB, which
 keeps a 12-megapixel photo well under 3 GB of process memory at a negligible speed cost; on a
-GPU 80% of its free memory. ``max_memory`` overrides both.
+GPU 80% of its free memory. ``max_memory`` overrides both. Training cannot tile, so its budget
+(:func:`training_budget`) is 90% of the available memory, or ``max_memory``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ GIB = 1024**3
 CPU_BUDGET_CAP = 2 * GIB
 FALLBACK_AVAILABLE = 4 * GIB
 MIN_TILE = 128
+#: Share of the available memory a training step may use by default.
+TRAIN_SHARE = 0.9
 #: Module outputs are 55-85% of all live tensor bytes in HINet and AINDNet (fp32 and bf16,
 #: measured against counting every tensor storage), so the hook count is doubled.
 HOOK_FACTOR = 2.0
@@ -91,6 +94,14 @@ def memory_budget(device: torch.device | str = "cpu", max_memory: int | None = N
     if device.type == "cpu":
         return min(free // 2, CPU_BUDGET_CAP)
     return int(free * 0.8)
+
+
+def training_budget(device: torch.device | str = "cpu", max_memory: int | None = None) -> int:
+    """Bytes one training step may use on ``device``: ``max_memory`` if given, else
+    ``TRAIN_SHARE`` of the available memory (a step cannot be tiled to fit a smaller budget)."""
+    if max_memory is not None:
+        return int(max_memory)
+    return int(available_memory(device) * TRAIN_SHARE)
 
 
 def _tensors_in(obj: object) -> Iterator[Tensor]:
@@ -188,14 +199,20 @@ def estimate_memory(
     probe: int = 64,
 ) -> MemoryModel:
     """Measure ``model`` on two square probes (``probe`` and twice that, rounded up to the size
-    multiple) and fit ``fixed + per_pixel * pixels``. Run it under the precision it will use."""
+    multiple) and fit ``fixed + per_pixel * pixels``. Run it under the precision it will use
+    (and with autograd on to measure what a training forward keeps). The probes come from a
+    private generator, so measuring leaves the global RNG (and a seeded run) untouched."""
     m = max(size_multiple, 1)
     small = math.ceil(probe / m) * m
     large = math.ceil(2 * probe / m) * m
     sizes = [small, large]
-    peaks = [
-        peak_memory(model, torch.rand(1, channels, s, s, device=device) * 0.5 + 0.25) for s in sizes
-    ]
+    generator = torch.Generator().manual_seed(0)
+
+    def probe_input(side: int) -> Tensor:
+        x = torch.rand(1, channels, side, side, generator=generator) * 0.5 + 0.25
+        return x.to(device)
+
+    peaks = [peak_memory(model, probe_input(s)) for s in sizes]
     per_pixel = max((peaks[1] - peaks[0]) / (sizes[1] ** 2 - sizes[0] ** 2), 1.0)
     fixed = max(int(peaks[0] - per_pixel * sizes[0] ** 2), 0)
     return MemoryModel(fixed=fixed, per_pixel=per_pixel)

@@ -1,9 +1,12 @@
 """The trainer: one ``fit(config)`` for every recipe (AINDNet SN/TF/RT/R, HINet, Gaussian).
 
-Read ``fit`` top to bottom: set up the process (torchrun env, seeds, device), build the parts
-(model, trainable parameters, optimiser, EMA, GradScaler, loss), restore a checkpoint if
-resuming, then loop: set the learning rate (a pure function of the step) -> next batch ->
-forward under autocast -> loss -> backward, clip, step -> EMA -> log -> validate -> checkpoint.
+Read ``fit`` top to bottom: check that the run folder can be written, set up the process
+(torchrun env, seeds, device), build the parts (model, trainable parameters, optimiser, EMA,
+GradScaler, loss), restore a checkpoint if resuming, build the data, refuse a patch larger than
+the smallest training image or a step that does not fit in memory (``restorekit.train.budget``),
+and only then write anything; then loop: set the learning rate (a pure function of the step)
+-> next batch -> forward under autocast -> loss -> backward, clip, step -> EMA -> log ->
+validate -> checkpoint.
 The final (and best) weights are exported as restorekit ``.safetensors`` files that
 ``restorekit denoise --model`` loads directly.
 
@@ -19,6 +22,7 @@ Run directory (``out_dir``, default ``runs/<name>``)::
 from __future__ import annotations
 
 import contextlib
+import math
 import random
 import sys
 from collections.abc import Mapping, Sequence
@@ -34,10 +38,19 @@ from torch.utils.data import Dataset
 
 from restorekit.data import SynthesizeBatch, build_dataset
 from restorekit.errors import RestoreKitError
+from restorekit.infer.loading import model_channels
+from restorekit.infer.memory import training_budget
+from restorekit.infer.targets import check_output_folder
 from restorekit.models import build_model, transfer_parameters
 from restorekit.noise import build_noise
 from restorekit.train import distributed
 from restorekit.train.batches import TrainBatches
+from restorekit.train.budget import (
+    check_patch_size,
+    check_step_memory,
+    file_image_sizes,
+    step_memory,
+)
 from restorekit.train.checkpoint import (
     atomic_write_text,
     checkpoint_path,
@@ -132,13 +145,16 @@ def fit(cfg: TrainConfig) -> FitResult:
     """Train the model of ``cfg``; see the module docstring for what lands in the run dir."""
     env, threads = distributed.setup(cfg.device), torch.get_num_threads()
     try:
-        run_dir, state, parts = cfg.run_dir, TrainState(), _setup(cfg, env)
+        run_dir = check_output_folder(cfg.run_dir, "the run folder (out_dir)")
+        state, parts = TrainState(), _setup(cfg, env)
         resume_from = _resume_path(cfg, run_dir)
         if resume_from is not None:
             state = _restore(parts, resume_from, cfg)
+        dataset = build_dataset(cfg.data.train.name, **cfg.data.train_kwargs(cfg.seed))
+        _check_budget(cfg, env, parts, dataset)
+        batches, val_data = _batches(cfg, env, state.step, dataset), _val_data(cfg)
         if env.is_main:
             atomic_write_text(run_dir / "config.yaml", dump_yaml(cfg))
-        batches, val_data = _batches(cfg, env, state.step), _val_data(cfg)
         model, window = distributed.wrap(parts.model, env), LossWindow(env.world_size)
         terms = [name for name, _, _ in parts.criterion.terms]
         with RunLogger(
@@ -243,9 +259,34 @@ def _synth(noise: NoiseConfig | None) -> SynthesizeBatch | None:
     return None if noise is None else SynthesizeBatch(build_noise(noise.name, **noise.kwargs))
 
 
-def _batches(cfg: TrainConfig, env: DistEnv, step: int) -> TrainBatches:
+def _check_budget(cfg: TrainConfig, env: DistEnv, parts: Parts, dataset: Dataset) -> None:
+    """Refuse a patch larger than the smallest training image (file datasets, read from the
+    headers) and a step of this process's share of the batch that does not fit in memory."""
+    patch = getattr(dataset, "patch_size", None)
+    key = "data.train.kwargs.patch_size"
+    check_patch_size(patch, file_image_sizes(dataset), key)
+    if patch is None:  # whole images of varying sizes: no single step to estimate
+        return
+    batch = math.ceil(cfg.data.batch_size / env.world_size)
+    need = step_memory(
+        parts.model,
+        model_channels(parts.model),
+        batch,
+        patch,
+        parts.trainable,
+        precision=cfg.precision,
+        ema=parts.ema is not None,
+    )
+    check_step_memory(
+        need,
+        training_budget(env.device),
+        f"data.batch_size {batch} x {key} {patch}",
+        f"90% of the free memory on {env.device}",
+    )
+
+
+def _batches(cfg: TrainConfig, env: DistEnv, step: int, dataset: Dataset) -> TrainBatches:
     """The training batches of this process from global step ``step`` on."""
-    dataset = build_dataset(cfg.data.train.name, **cfg.data.train_kwargs(cfg.seed))
     return TrainBatches(
         dataset,
         batch_size=cfg.data.batch_size,
