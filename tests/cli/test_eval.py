@@ -47,12 +47,23 @@ def test_gaussian_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     )
     assert code == 0
     printed = capsys.readouterr().out
-    assert "| method | set σ=15 [uint8] | set σ=50 [uint8] |" in printed
+    assert (
+        "| method | set σ=15 [uint8] | set σ=50 [uint8] | set σ=15 8-bit in [uint8] "
+        "| set σ=50 8-bit in [uint8] |" in printed
+    )
     assert "| noisy |" in printed
     data = json.loads((out / "report.json").read_text())
     assert data["settings"]["limit"] == 1
-    assert len(data["protocols"]) == 2 and (out / "per_image.csv").is_file()
+    assert len(data["protocols"]) == 4 and (out / "per_image.csv").is_file()
     assert (out / "figure_gaussian-set-s15.png").is_file()
+    assert (out / "figure_gaussian-set-s15-uint8.png").is_file()
+    float_only = tmp_path / "float"
+    args = ["--protocol", "gaussian", "--dataset", str(tmp_path / "set"), "--sigma", "25"]
+    assert _eval(*args, "--input", "float", "--out", str(float_only)) == 0
+    data = json.loads((float_only / "report.json").read_text())
+    assert [p["name"] for p in data["protocols"]] == ["gaussian-set-s25"]
+    assert _eval(*args, "--input", "float,jpeg", "--out", str(tmp_path / "bad")) == 2
+    assert "--input" in capsys.readouterr().err
 
 
 def test_pairs_with_split_and_model(

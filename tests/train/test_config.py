@@ -30,6 +30,8 @@ EXPECTED = {
     "hinet_rain",
     "gaussian_blind_gray",
     "gaussian_blind_color",
+    "real_sn",
+    "hinet_real_sn",
 }
 
 

@@ -56,8 +56,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_words,
         metavar="LIST",
         default=("noisy",),
-        help="comma-separated: noisy, bm3d, bm3d:SIGMA (8-bit units), a bundled model name or "
-        "a checkpoint path (default: noisy)",
+        help="comma-separated: noisy; bm3d or ffdnet (sigma: the protocol's, else estimated), "
+        "bm3d:SIGMA / ffdnet:SIGMA (8-bit units), bm3d:oracle / ffdnet:oracle (best sigma per "
+        "image from a grid, scored against the clean image: an upper bound); a bundled model "
+        "name or a checkpoint path (default: noisy)",
     )
     parser.add_argument(
         "--out",
@@ -79,6 +81,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="LIST",
         default=(15.0, 25.0, 50.0),
         help="gaussian: noise levels in 8-bit units (default 15,25,50)",
+    )
+    data.add_argument(
+        "--input",
+        type=_words,
+        metavar="LIST",
+        help="gaussian: input variants, float (noise added in float, unclipped, as papers "
+        "score) and/or uint8 (clipped and rounded to 8 bits, as a noisy file holds it); "
+        "default both, side by side",
     )
     data.add_argument("--seed", type=int, default=0, help="gaussian: noise seed (default 0)")
     data.add_argument("--split-file", help="pairs: JSON file of named lists of file names")
@@ -132,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
         methods=args.methods,
         dataset=args.dataset,
         sigmas=args.sigma,
+        **({} if args.input is None else {"inputs": args.input}),
         seed=args.seed,
         split_file=args.split_file,
         split=args.split,
