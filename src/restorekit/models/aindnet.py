@@ -20,6 +20,7 @@ from torch import Tensor, nn
 
 from restorekit.errors import RestoreKitError
 from restorekit.models.layers import pad_to_multiple
+from restorekit.models.layers.norm import LocalStatsMixin, instance_norm
 from restorekit.models.layers.tf_compat import avg_pool2d_tf_same, resize_bilinear_tf_legacy
 from restorekit.models.output import RestorationOutput
 from restorekit.models.registry import register_model
@@ -112,28 +113,14 @@ class NoiseEstimator(nn.Module):
         return coarse, fine, sigma
 
 
-def _instance_norm(x: Tensor, eps: float = 1e-5) -> Tensor:
-    """Per-sample, per-channel normalisation over H x W (biased variance), in float32.
-
-    The statistics come from the first two raw moments: ``torch.var_mean`` over H x W runs 4-8x
-    slower on CPU (most of AINDNet's inference time at small widths went there). The moments are
-    taken in float32 even under bf16/fp16 autocast; the cancellation in E[x^2] - E[x]^2 costs about
-    1e-7 x (1 + mean^2 / var) relative error, far below the network's own tolerance.
-    """
-    xf = x.float()
-    mean = xf.mean(dim=(-2, -1), keepdim=True)
-    var = (xf * xf).mean(dim=(-2, -1), keepdim=True) - mean.square()
-    scale = torch.rsqrt(var.clamp_min(0.0) + eps)
-    return torch.addcmul(-mean * scale, xf, scale)
-
-
-class AIN(nn.Module):
+class AIN(nn.Module, LocalStatsMixin):
     """Adaptive instance normalisation: ``IN(h) * (1 + gamma) + beta`` with gamma, beta from sigma.
 
     The noise map is resized to the feature's size, then conv1 (5x5) + ReLU feeds two parallel
     3x3 heads ``conv_gamma`` and ``conv_beta`` (the released code; the paper draws them in series).
     IN has no affine part, eps 1e-5 and the biased variance, as ``tf.nn.moments`` (written out
-    rather than ``F.instance_norm``, which refuses 1x1 feature maps); see ``_instance_norm``.
+    rather than ``F.instance_norm``, which refuses 1x1 feature maps), or local statistics (TLC,
+    ``restorekit.models.layers.norm``).
     """
 
     def __init__(
@@ -153,7 +140,7 @@ class AIN(nn.Module):
         t = F.relu(self.conv1(m), inplace=True)
         # 1 + gamma as one conv with its bias shifted by one: saves a full-size addition
         scale = F.conv2d(t, self.conv_gamma.weight, self.conv_gamma.bias + 1, padding=1)
-        return torch.addcmul(self.conv_beta(t), _instance_norm(x), scale)
+        return torch.addcmul(self.conv_beta(t), instance_norm(x, window=self.window), scale)
 
 
 class AINResBlock(nn.Module):
@@ -227,19 +214,23 @@ class Reconstruction(nn.Module):
         self.resize = resize
         c1, c2, c3 = width, 2 * width, 4 * width
 
-        def stage(ch: int, count: int) -> nn.ModuleList:
-            return nn.ModuleList(AINResBlock(ch, channels, width, resize) for _ in range(count))
+        def stage(ch: int, count: int, level: int) -> nn.ModuleList:
+            blocks = nn.ModuleList(AINResBlock(ch, channels, width, resize) for _ in range(count))
+            for module in blocks.modules():
+                if isinstance(module, AIN):
+                    module.stats_scale = 0.5**level
+            return blocks
 
         self.head1 = _conv(channels, c1, 3)
-        self.blocks1 = stage(c1, blocks[0])
+        self.blocks1 = stage(c1, blocks[0], 0)
         self.head2 = _conv(c1, c2, 3)
-        self.blocks2 = stage(c2, blocks[1])
+        self.blocks2 = stage(c2, blocks[1], 1)
         self.head3 = _conv(c2, c3, 3)
-        self.blocks3 = stage(c3, blocks[2])
+        self.blocks3 = stage(c3, blocks[2], 2)
         self.up4 = UpSum(c3, c2)
-        self.blocks4 = stage(c2, blocks[3])
+        self.blocks4 = stage(c2, blocks[3], 1)
         self.up5 = UpSum(c2, c1)
-        self.blocks5 = stage(c1, blocks[4])
+        self.blocks5 = stage(c1, blocks[4], 0)
         self.tail = _conv(c1, channels, 1)
         for conv in (self.head1, self.head2, self.head3, self.tail):
             _init_xavier(conv)

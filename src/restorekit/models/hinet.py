@@ -26,6 +26,7 @@ import torch
 from torch import Tensor, nn
 
 from restorekit.models.layers import pad_to_size, round_up
+from restorekit.models.layers.norm import InstanceNorm2d
 from restorekit.models.output import RestorationOutput
 from restorekit.models.registry import register_model
 
@@ -50,6 +51,7 @@ class UNetConvBlock(nn.Module):
         use_csff: bool = False,
         use_hin: bool = False,
         extra_blocks: int = 0,
+        level: int = 0,
     ) -> None:
         super().__init__()
         self.identity = nn.Conv2d(in_size, out_size, 1)
@@ -60,7 +62,10 @@ class UNetConvBlock(nn.Module):
         self.csff_enc = _conv3x3(out_size, out_size) if downsample and use_csff else None
         self.csff_dec = _conv3x3(out_size, out_size) if downsample and use_csff else None
         # No running statistics (PyTorch default): instance statistics in eval mode too.
-        self.norm = nn.InstanceNorm2d(out_size // 2, affine=True) if use_hin else None
+        # Local statistics (TLC) when set: restorekit.models.layers.norm.set_local_stats.
+        self.norm = InstanceNorm2d(out_size // 2, affine=True) if use_hin else None
+        if self.norm is not None:
+            self.norm.stats_scale = 0.5**level
         self.extra = nn.ModuleList(
             UNetConvBlock(out_size, out_size, False, relu_slope) for _ in range(extra_blocks)
         )
@@ -156,10 +161,10 @@ class HINet(nn.Module):
             down = i + 1 < depth
             use_hin = i in hin_levels
             self.down_path_1.append(
-                UNetConvBlock(prev, width, down, relu_slope, False, use_hin, extra_blocks)
+                UNetConvBlock(prev, width, down, relu_slope, False, use_hin, extra_blocks, i)
             )
             self.down_path_2.append(
-                UNetConvBlock(prev, width, down, relu_slope, down, use_hin, extra_blocks)
+                UNetConvBlock(prev, width, down, relu_slope, down, use_hin, extra_blocks, i)
             )
             prev = width
 
