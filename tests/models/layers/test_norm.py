@@ -14,7 +14,7 @@ from restorekit.models.layers.norm import (
 
 def _brute_local(x: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean/var of the k x k window around each pixel, shifted to stay inside the map."""
-    n, c, h, w = x.shape
+    h, w = x.shape[-2:]
     kh, kw = min(k, h), min(k, w)
     mean, var = torch.empty_like(x), torch.empty_like(x)
     for i in range(h):
