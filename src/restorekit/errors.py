@@ -18,3 +18,12 @@ class RestoreKitError(Exception):
             text = f"{path}: {text}"
         super().__init__(text)
         self.path = None if path is None else str(path)
+
+
+class OutputWriteError(RestoreKitError):
+    """An output could not be written (a full disk, a folder gone): the work that made it may
+    be worth keeping elsewhere (``restorekit adapt`` does). ``reason`` is the OS's words."""
+
+    def __init__(self, reason: str, path: str | PathLike[str]) -> None:
+        super().__init__(f"cannot write: {reason}", path)
+        self.reason = reason

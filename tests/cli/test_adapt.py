@@ -130,13 +130,14 @@ def test_unwritable_output_is_refused_before_training(pairs, base, tmp_path, cap
 
 def test_late_write_failure_keeps_the_weights(pairs, base, tmp_path, capsys, monkeypatch):
     from restorekit.adapt import finetune
+    from restorekit.errors import OutputWriteError
 
     out = tmp_path / "mycam.safetensors"
     real_save = finetune.save_model
 
     def disk_full(path, *args, **kwargs):
         if Path(path) == out:
-            raise OSError(28, "No space left on device")
+            raise OutputWriteError("No space left on device", path)
         return real_save(path, *args, **kwargs)
 
     monkeypatch.setattr(finetune, "save_model", disk_full)

@@ -72,8 +72,14 @@ def test_listing_pruning_and_resume_lookup(tmp_path):
 def test_foreign_files_are_user_errors(tmp_path):
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"not a checkpoint")
-    with pytest.raises(RestoreKitError, match="not a readable training checkpoint"):
+    with pytest.raises(RestoreKitError, match=r"bad\.pt"):
         load_checkpoint(bad)
     torch.save({"hello": 1}, bad)
     with pytest.raises(RestoreKitError, match="not a restorekit training checkpoint"):
         load_checkpoint(bad)
+
+
+def test_checkpoint_named_safetensors_loads_by_content(tmp_path):
+    path = tmp_path / "step.safetensors"
+    torch.save({"step": 3, "model": {"w": torch.ones(2)}}, path)
+    assert load_checkpoint(path)["step"] == 3

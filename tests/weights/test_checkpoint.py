@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 import torch
 from safetensors.torch import save_file
 
-from restorekit.errors import RestoreKitError
+from restorekit.errors import OutputWriteError, RestoreKitError
 from restorekit.models import build_model
 from restorekit.weights import (
     FORMAT_VERSION,
@@ -64,12 +65,15 @@ def test_failed_write_keeps_previous_file(
     path = save_model(tmp_path / "m.safetensors", tiny, name="hinet", kwargs=TINY)
     before = path.read_bytes()
 
-    def broken_save(*args: object, **kwargs: object) -> None:
-        Path(args[1]).write_bytes(b"partial")
-        raise OSError("disk full")
+    real_fdopen = os.fdopen
 
-    monkeypatch.setattr("restorekit.weights.checkpoint.save_file", broken_save)
-    with pytest.raises(OSError, match="disk full"):
+    def disk_full(fd: int, mode: str) -> object:
+        handle = real_fdopen(fd, mode)
+        handle.write = lambda data: (_ for _ in ()).throw(OSError(28, "No space left on device"))
+        return handle
+
+    monkeypatch.setattr("restorekit.io.paths.os.fdopen", disk_full)
+    with pytest.raises(OutputWriteError, match="No space left on device"):
         save_model(path, tiny, name="hinet", kwargs=TINY)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]
@@ -194,3 +198,26 @@ def test_saved_file_permissions_follow_the_umask(tiny: torch.nn.Module, tmp_path
     finally:
         os.umask(mask)
     assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_save_model_write_failures_are_one_line_errors(tmp_path: Path) -> None:
+    model, kwargs = build_model("hinet", wf=4, depth=2), {"wf": 4, "depth": 2}
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(OutputWriteError):
+        save_model(blocker / "m.safetensors", model, name="hinet", kwargs=kwargs)
+    folder = tmp_path / "m.safetensors"
+    folder.mkdir()
+    with pytest.raises(RestoreKitError, match="folder"):
+        save_model(folder, model, name="hinet", kwargs=kwargs)
+    path = save_model(
+        tmp_path / "ok.safetensors", model, name="hinet", kwargs={"wf": 4, "depth": 2}
+    )
+    assert path.stat().st_mode & 0o777 == 0o666 & ~_umask()
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

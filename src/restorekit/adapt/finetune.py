@@ -60,7 +60,7 @@ from restorekit.adapt.pairs import (
     load_pair,
     split_holdout,
 )
-from restorekit.errors import RestoreKitError
+from restorekit.errors import OutputWriteError, RestoreKitError
 from restorekit.infer.loading import DEFAULT_MODEL, model_channels, model_max_tile
 from restorekit.infer.memory import training_budget
 from restorekit.infer.precision import select_device
@@ -270,20 +270,20 @@ def _input_files(base: str, selection: dict[str, Any], found: Sequence[PairFiles
 
 
 def save_or_keep(output: Path, save: Callable[[Path], Path]) -> Path:
-    """``save(output)``; when that fails with an OS error (a full disk, a folder gone), save to
-    a new file in the system's temporary folder instead and raise an error naming both, so
-    minutes of training are not lost to a late write failure."""
+    """``save(output)``; when that fails to write (a full disk, a folder gone), save to a new
+    file in the system's temporary folder instead and raise an error naming both, so minutes
+    of training are not lost to a late write failure."""
     try:
         return save(output)
-    except OSError as err:
-        reason = err.strerror or str(err)
+    except OutputWriteError as err:
+        reason = err.reason
     kept = Path(tempfile.gettempdir()) / f"{output.stem}-{secrets.token_hex(4)}{MODEL_SUFFIX}"
     try:
         save(kept)
-    except OSError as err:
+    except OutputWriteError as err:
         raise RestoreKitError(
             f"cannot write the adapted model ({reason}), nor keep it in {kept.parent} "
-            f"({err.strerror or err}); the trained weights are lost",
+            f"({err.reason}); the trained weights are lost",
             output,
         ) from None
     raise RestoreKitError(

@@ -10,7 +10,7 @@ from os import PathLike
 from pathlib import Path
 from typing import IO
 
-from restorekit.errors import RestoreKitError
+from restorekit.errors import OutputWriteError, RestoreKitError
 
 # file extension -> format written for it (reading goes by content, not by name)
 IMAGE_EXTENSIONS: dict[str, str] = {
@@ -106,7 +106,7 @@ def atomic_write(path: str | PathLike[str], write: Callable[[IO[bytes]], object]
         os.replace(tmp, target)
     except OSError as err:
         tmp.unlink(missing_ok=True)
-        raise RestoreKitError(f"cannot write: {err.strerror or err}", target) from None
+        raise OutputWriteError(err.strerror or str(err), target) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

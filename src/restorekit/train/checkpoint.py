@@ -22,6 +22,7 @@ import torch
 
 from restorekit.errors import RestoreKitError
 from restorekit.io import atomic_write as io_atomic_write
+from restorekit.weights.official import read_torch_file
 
 CHECKPOINT_DIR = "checkpoints"
 _NAME = re.compile(r"^step-(\d+)\.pt$")
@@ -79,13 +80,9 @@ def save_checkpoint(path: Path, state: dict[str, Any], config_yaml: str, keep_la
 
 
 def load_checkpoint(path: Path) -> dict[str, Any]:
-    """Read a checkpoint with the safe (weights-only) unpickler."""
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # torch raises several types for damaged or foreign files
-        raise RestoreKitError(
-            f"not a readable training checkpoint ({type(err).__name__})", path
-        ) from None
+    """Read a checkpoint with the safe (weights-only) unpickler, by content whatever its name
+    (``restorekit.weights.read_torch_file``)."""
+    state = read_torch_file(path)
     if not isinstance(state, dict) or "step" not in state or "model" not in state:
         raise RestoreKitError("not a restorekit training checkpoint", path)
     return state

@@ -16,6 +16,7 @@ from restorekit.data import SynthesizeBatch
 from restorekit.errors import RestoreKitError
 from restorekit.infer import restore
 from restorekit.metrics import psnr_torch, ssim_torch, to_y_torch
+from restorekit.metrics.ssim import WINDOW as SSIM_WINDOW
 from restorekit.train.batches import VAL_NOISE, sample_seed
 from restorekit.train.distributed import DistEnv, all_reduce_sum
 
@@ -40,9 +41,11 @@ def validate(
     max_images: int | None = None,
 ) -> dict[str, float]:
     """Mean PSNR and SSIM of ``model`` over ``dataset`` (each process scores every
-    ``world``-th image; the sums are combined). ``model`` is left in training mode."""
+    ``world``-th image; the sums are combined). ``model`` is left in training mode. SSIM is
+    averaged over the images of at least 11 x 11 pixels (NaN if there are none: a few-shot
+    hold-out strip can be smaller)."""
     count = len(dataset) if max_images is None else min(max_images, len(dataset))
-    sums = torch.zeros(3, dtype=torch.float64, device=env.device)
+    sums = torch.zeros(4, dtype=torch.float64, device=env.device)
     model.eval()
     try:
         for index in range(env.rank, count, env.world_size):
@@ -55,14 +58,17 @@ def validate(
             if y_channel:
                 pred, clean = to_y(pred), to_y(clean)
             sums[0] += psnr_torch(pred, clean, data_range=1.0).double().sum()
-            sums[1] += ssim_torch(pred, clean, data_range=1.0).double().sum()
+            if min(pred.shape[-2:]) >= SSIM_WINDOW:  # SSIM needs one whole 11x11 window
+                sums[1] += ssim_torch(pred, clean, data_range=1.0).double().sum()
+                sums[3] += 1
             sums[2] += 1
     finally:
         model.train()
     all_reduce_sum(sums)
     if sums[2] == 0:
         raise RestoreKitError("the validation set is empty")
-    return {"psnr": float(sums[0] / sums[2]), "ssim": float(sums[1] / sums[2])}
+    ssim = float(sums[1] / sums[3]) if sums[3] > 0 else float("nan")
+    return {"psnr": float(sums[0] / sums[2]), "ssim": ssim}
 
 
 def _input(

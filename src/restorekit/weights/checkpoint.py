@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 from collections.abc import Iterable, Mapping
 from os import PathLike
 from pathlib import Path
@@ -27,11 +26,12 @@ from typing import Any
 
 import torch
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 from torch import Tensor, nn
 
 from restorekit import __version__
-from restorekit.errors import RestoreKitError
+from restorekit.errors import OutputWriteError, RestoreKitError
+from restorekit.io import atomic_write
 from restorekit.models.registry import build_model, get_entry
 from restorekit.weights.official import convert_official_hinet, read_torch_file
 
@@ -113,15 +113,12 @@ def save_model(
     except (TypeError, ValueError) as err:
         raise RestoreKitError(f"checkpoint metadata is not JSON-serialisable: {err}") from err
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        save_file(state, tmp, metadata={METADATA_KEY: text})
-        _permissions_like_open(tmp)  # save_file creates 0600 files
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputWriteError(err.strerror or str(err), path.parent) from None
+    data = save(state, metadata={METADATA_KEY: text})
+    atomic_write(path, lambda handle: handle.write(data))
     return path
 
 
@@ -187,13 +184,6 @@ def load_model(
     model.load_state_dict(state, strict=True)
     model.checkpoint_metadata = header
     return model.to(target).eval()
-
-
-def _permissions_like_open(path: Path) -> None:
-    """Give ``path`` the mode ``open`` would have: 0666 less the process umask."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
 
 
 def _is_training_checkpoint(obj: Any) -> bool:
