@@ -1,4 +1,5 @@
-"""AINDNet: parameter counts, AIN semantics, any-size forward, options and presets."""
+"""AINDNet: parameter counts, AIN semantics, any-size forward, options, presets and the
+module-design variants (``norm``, ``estimator``)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ import torch
 from torch import nn
 
 from restorekit.errors import RestoreKitError
-from restorekit.models import RestorationOutput, build_model, get_entry
+from restorekit.models import RestorationOutput, build_model, get_entry, transfer_parameters
 from restorekit.models.aindnet import (
     AIN,
     AINDNet,
     AINResBlock,
+    GatedIN,
     NoiseEstimator,
     resize_map,
 )
+from restorekit.models.layers.norm import InstanceNorm2d, LocalStatsMixin, set_local_stats
 
 
 def _count(model: nn.Module) -> int:
@@ -188,3 +191,88 @@ def test_bad_options_are_user_errors(kwargs: dict[str, object]) -> None:
 def test_wrong_channel_count_is_a_user_error() -> None:
     with pytest.raises(RestoreKitError, match="expects"):
         _tiny(in_channels=1)(torch.rand(1, 3, 8, 8))
+
+
+# -- module-design variants (norm, estimator) ------------------------------------------------------
+
+
+def test_gated_in_with_a_zero_gate_conv_is_affine_instance_norm() -> None:
+    torch.manual_seed(0)
+    gated = GatedIN(channels=5, map_channels=3, hidden=8)
+    nn.init.zeros_(gated.conv_gate.weight)
+    nn.init.zeros_(gated.conv_gate.bias)
+    nn.init.normal_(gated.norm.weight)
+    x = torch.randn(2, 5, 9, 7) * 3 + 1
+    torch.testing.assert_close(gated(x, torch.rand(2, 3, 18, 14)), gated.norm(x))
+
+
+@pytest.mark.parametrize(("norm", "layers"), [("ain", 28), ("in", 28), ("gated", 28), ("none", 0)])
+def test_local_statistics_reach_every_instance_norm(norm: str, layers: int) -> None:
+    model = _tiny(norm=norm)
+    assert set_local_stats(model, 32) == layers
+    scales = {m.stats_scale for m in model.modules() if isinstance(m, LocalStatsMixin)}
+    assert scales == (set() if layers == 0 else {1.0, 0.5, 0.25})
+
+
+def test_map_free_norms_ignore_the_noise_map_and_concat_reads_it() -> None:
+    x = torch.rand(1, 3, 16, 16)
+    for norm in ("in", "none"):
+        model = _tiny(norm=norm)
+        keys = model.state_dict()
+        assert not any("conv_gamma" in k or "conv_gate" in k for k in keys)
+        with torch.inference_mode():
+            expected = model(x).image
+            model.est.conv5.bias.add_(1.0)  # another noise map, the same image
+            torch.testing.assert_close(model(x).image, expected)
+    concat = _tiny(norm="concat")
+    assert concat.rec.head1.in_channels == 6
+    assert isinstance(concat.rec.blocks1[0].ain1, InstanceNorm2d)
+
+
+def test_fine_only_estimator_feeds_the_fine_map() -> None:
+    model = _tiny(estimator="fine_only")
+    assert model.state_dict().keys() == _tiny().state_dict().keys()
+    with torch.inference_mode():
+        out = model(torch.rand(1, 3, 16, 24))
+    assert torch.equal(out.noise_map, out.noise_map_fine)
+
+
+def test_no_estimator_takes_the_ground_truth_map() -> None:
+    model = _tiny(estimator="none")
+    assert model.needs_noise_map and not _tiny().needs_noise_map
+    assert not any(k.startswith("est.") for k in model.state_dict())
+    x = torch.rand(2, 3, 13, 11)
+    low, high = torch.full_like(x, 0.01), torch.full_like(x, 0.2)
+    with torch.inference_mode():
+        out = model(x, noise_map=low)
+        assert not torch.equal(out.image, model(x, noise_map=high).image)
+    assert torch.equal(out.noise_map, low)
+    assert out.noise_map_fine is None and out.noise_map_coarse is None
+    with pytest.raises(RestoreKitError, match="noise_map="):
+        model(x)
+    with pytest.raises(RestoreKitError, match="shape"):
+        model(x, noise_map=low[:, :1])
+    with pytest.raises(RestoreKitError, match="without noise_map"):
+        _tiny()(x, noise_map=low)
+
+
+def test_transfer_groups_of_the_variants() -> None:
+    for kwargs, adaptive in (({"norm": "gated"}, GatedIN), ({"norm": "in"}, InstanceNorm2d)):
+        model = _tiny(**kwargs)
+        chosen = {id(p) for p in transfer_parameters(model)}
+        for module in model.modules():
+            if isinstance(module, adaptive):
+                assert all(id(p) in chosen for p in module.parameters())
+        assert all(id(p) in chosen for p in model.est.parameters())
+    model = _tiny(estimator="none")
+    expected = [p for m in model.modules() if isinstance(m, AIN) for p in m.parameters()]
+    assert transfer_parameters(model) == [*expected, *model.rec.tail.parameters()]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"norm": "bn"}, {"estimator": "coarse"}, {"estimator": "none", "norm": "in"}],
+)
+def test_bad_variant_options_are_user_errors(kwargs: dict[str, object]) -> None:
+    with pytest.raises(RestoreKitError):
+        build_model("aindnet-xs", **kwargs)

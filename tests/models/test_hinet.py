@@ -1,4 +1,5 @@
-"""HINet: official keys and numbers, parameter counts, any input size, presets."""
+"""HINet: official keys and numbers, parameter counts, any input size, presets and the
+module-design variants (``norm``, ``stages``, ``csff``, ``sam``)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import pytest
 import torch
 
 from restorekit.models import build_model, get_entry
-from restorekit.models.hinet import HINet
+from restorekit.models.hinet import HINet, UNetConvBlock
 from restorekit.models.layers import pad_to_multiple, pad_to_size
+from restorekit.models.layers.norm import set_local_stats
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "hinet"
 
@@ -132,3 +134,70 @@ def test_pad_to_size_reflects_repeatedly() -> None:
     assert pad_to_multiple(torch.rand(2, 3, 37, 53), 16).shape == (2, 3, 48, 64)
     with pytest.raises(ValueError):
         pad_to_size(x, 1, 2)
+
+
+# -- module-design variants (norm, stages, csff, sam) ----------------------------------------------
+
+
+def _keys(**kwargs: object) -> list[str]:
+    with torch.device("meta"):
+        return list(HINet(wf=4, depth=3, **kwargs).state_dict())
+
+
+@pytest.mark.parametrize(
+    ("norm", "features", "local"), [("hin", 2, 6), ("in", 4, 6), ("bn", 2, 0), ("none", None, 0)]
+)
+def test_norm_variants(norm: str, features: int | None, local: int) -> None:
+    model = HINet(wf=4, depth=3, norm=norm)
+    block = model.down_path_2[0]
+    assert (block.norm is None) == (features is None)
+    if block.norm is not None:
+        assert block.norm.num_features == features  # of conv_1's 4 output channels
+    assert isinstance(block.norm, torch.nn.BatchNorm2d) == (norm == "bn")
+    assert set_local_stats(model, 32) == local
+    assert all(m.norm is None for m in model.up_path_1.modules() if isinstance(m, UNetConvBlock))
+    out = model.eval()(torch.rand(2, 3, 9, 11))
+    assert out.image.shape == (2, 3, 9, 11)
+
+
+def test_in_variant_normalises_every_channel() -> None:
+    torch.manual_seed(0)
+    block = UNetConvBlock(3, 4, False, 0.2, norm="in")
+    torch.nn.init.normal_(block.norm.weight)
+    x = torch.rand(2, 3, 8, 8)
+    expected = torch.nn.functional.instance_norm(
+        block.conv_1(x), weight=block.norm.weight, bias=block.norm.bias
+    )
+    captured = []
+    block.relu_1.register_forward_hook(lambda m, inputs, out: captured.append(inputs[0]))
+    block(x)
+    torch.testing.assert_close(captured[0], expected)
+
+
+def test_single_stage_is_one_unet() -> None:
+    keys = _keys(stages=1)
+    prefixes = {k.split(".")[0] for k in keys}
+    assert prefixes == {"conv_01", "down_path_1", "up_path_1", "skip_conv_1", "last"}
+    assert set(keys) < set(_keys())
+    model = HINet(wf=4, depth=3, stages=1).eval()
+    out = model(torch.rand(1, 3, 9, 11))
+    assert len(out.stages) == 1 and out.image is out.stages[0]
+
+
+def test_csff_and_sam_can_be_dropped() -> None:
+    default = _keys()
+    no_csff = _keys(csff=False)
+    assert no_csff == [k for k in default if ".csff_" not in k]
+    no_sam = _keys(sam=False)
+    assert [k for k in no_sam if not k.startswith("last_1.")] == [
+        k for k in default if not k.startswith("sam12.")
+    ]
+    assert "last_1.weight" in no_sam
+    out = HINet(wf=4, depth=3, sam=False).eval()(torch.rand(1, 3, 9, 11))
+    assert len(out.stages) == 2
+
+
+@pytest.mark.parametrize("kwargs", [{"stages": 3}, {"norm": "ln"}])
+def test_invalid_variant_options(kwargs: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        HINet(wf=4, depth=3, **kwargs)

@@ -180,3 +180,17 @@ def test_resume_after_sigkill_continues_bit_identically(resume_runs):
         mp.chdir(work)
         run_ci("aindnet_sn", run, f"max_steps={STEPS}", "resume=auto", *RESUME)
     _assert_same_continuation(work, run, step)
+
+
+def test_model_without_estimator_trains_on_ground_truth_noise_maps(ci_dir):
+    oracle = ["model.kwargs.estimator=none", "loss=[{name: l1, weight: 1.0}]"]
+    result = run_ci("aindnet_sn", ci_dir / "oracle", *oracle, "val=null", "max_steps=2")
+    assert result.step == 2  # every step passed batch["noise_map"]: the model refuses none
+    model = load_model(ci_dir / "oracle" / "final.safetensors")
+    assert model.needs_noise_map and model.checkpoint_metadata["kwargs"]["estimator"] == "none"
+    x = torch.rand(1, 3, 16, 16)
+    assert model(x, noise_map=torch.full_like(x, 0.05)).image.shape == x.shape
+    with pytest.raises(RestoreKitError, match="val=null"):
+        run_ci("aindnet_sn", ci_dir / "val", *oracle, "max_steps=1")
+    with pytest.raises(RestoreKitError, match=r"data\.noise"):
+        run_ci("aindnet_r", ci_dir / "real", *oracle, "val=null", "max_steps=1")

@@ -18,6 +18,19 @@ Differences from the official module, none of which changes keys or outputs at t
   encoder and decoder block of both stages (keys ``*.extra.{k}.*``); the default 0 adds none.
 - ``in_chn`` also sets the channels of SAM's image convolutions (hard-coded to 3 officially), so
   grey models work; with ``in_chn=3`` the two coincide.
+
+Ablation variants are constructor options (defaults = the released network); each drops or swaps
+only the modules it names:
+
+- ``norm``, the normalisation of the encoder blocks at the HIN levels: ``"hin"`` (released: IN
+  with affine on the first half of the channels), ``"in"`` (IN with affine on all channels),
+  ``"bn"`` (``BatchNorm2d`` with running statistics on the first half), ``"none"``.
+- ``stages=1``: one U-Net (``conv_01``, ``down_path_1``, ``up_path_1``, ``skip_conv_1``) whose
+  image comes from ``last``; no SAM, no CSFF, one image in ``stages``. ``csff`` and ``sam``
+  apply to two stages only.
+- ``csff=False``: stage 2 without cross-stage feature fusion (no ``csff_enc``/``csff_dec``).
+- ``sam=False``: no supervised attention; stage 1's image comes from a 3x3 conv ``last_1`` on
+  its last features (still supervised), and those features go to stage 2 ungated.
 """
 
 from __future__ import annotations
@@ -30,13 +43,33 @@ from restorekit.models.layers.norm import InstanceNorm2d
 from restorekit.models.output import RestorationOutput
 from restorekit.models.registry import register_model
 
+NORMS = ("hin", "in", "bn", "none")
+
 
 def _conv3x3(in_ch: int, out_ch: int, bias: bool = True) -> nn.Conv2d:
     return nn.Conv2d(in_ch, out_ch, 3, padding=1, bias=bias)
 
 
+def _block_norm(norm: str, channels: int, level: int) -> nn.Module | None:
+    """The normalisation of an encoder block (``norm`` as in the module docstring), or None.
+
+    Instance norms can use local statistics (TLC, ``restorekit.models.layers.norm``), scaled to
+    their level; they keep no running statistics, so eval mode uses instance statistics too.
+    """
+    if norm == "none":
+        return None
+    if norm == "bn":
+        return nn.BatchNorm2d(channels // 2)
+    layer = InstanceNorm2d(channels if norm == "in" else channels // 2, affine=True)
+    layer.stats_scale = 0.5**level
+    return layer
+
+
 class UNetConvBlock(nn.Module):
     """Residual block: two 3x3 convs (optionally HIN after the first) plus a 1x1 identity conv.
+
+    ``norm`` is applied to the first ``norm.num_features`` channels after ``conv_1``: half of
+    them for HIN and half batch norm, all of them for ``"in"``.
 
     ``forward`` returns the block's features before down-sampling (the skip feature); the caller
     applies ``downsample`` (a 4x4 stride-2 conv without bias) when the block has one.
@@ -49,7 +82,7 @@ class UNetConvBlock(nn.Module):
         downsample: bool,
         relu_slope: float,
         use_csff: bool = False,
-        use_hin: bool = False,
+        norm: str = "none",
         extra_blocks: int = 0,
         level: int = 0,
     ) -> None:
@@ -61,11 +94,7 @@ class UNetConvBlock(nn.Module):
         self.relu_2 = nn.LeakyReLU(relu_slope)
         self.csff_enc = _conv3x3(out_size, out_size) if downsample and use_csff else None
         self.csff_dec = _conv3x3(out_size, out_size) if downsample and use_csff else None
-        # No running statistics (PyTorch default): instance statistics in eval mode too.
-        # Local statistics (TLC) when set: restorekit.models.layers.norm.set_local_stats.
-        self.norm = InstanceNorm2d(out_size // 2, affine=True) if use_hin else None
-        if self.norm is not None:
-            self.norm.stats_scale = 0.5**level
+        self.norm = _block_norm(norm, out_size, level)
         self.extra = nn.ModuleList(
             UNetConvBlock(out_size, out_size, False, relu_slope) for _ in range(extra_blocks)
         )
@@ -78,7 +107,10 @@ class UNetConvBlock(nn.Module):
         out = self.conv_1(x)
         if self.norm is not None:
             half = self.norm.num_features
-            out = torch.cat([self.norm(out[:, :half]), out[:, half:]], dim=1)
+            if half == out.shape[1]:
+                out = self.norm(out)
+            else:
+                out = torch.cat([self.norm(out[:, :half]), out[:, half:]], dim=1)
         out = self.relu_1(out)
         out = self.relu_2(self.conv_2(out))
         out = out + self.identity(x)
@@ -127,6 +159,7 @@ class HINet(nn.Module):
     encoder levels (level ``i`` has ``2**i * wf`` channels), HIN is used at encoder levels
     ``hin_position_left..hin_position_right`` (SIDD/Rain13k releases: 0..4, GoPro/REDS: 3..4),
     and ``extra_blocks`` adds residual blocks per level for the NTIRE "deeper" variant.
+    ``norm``, ``stages``, ``csff`` and ``sam`` select the ablation variants (module docstring).
     """
 
     def __init__(
@@ -138,53 +171,67 @@ class HINet(nn.Module):
         hin_position_left: int = 0,
         hin_position_right: int = 4,
         extra_blocks: int = 0,
+        norm: str = "hin",
+        stages: int = 2,
+        csff: bool = True,
+        sam: bool = True,
     ) -> None:
         super().__init__()
-        if in_chn < 1 or wf < 2 or depth < 1 or extra_blocks < 0:
+        if in_chn < 1 or wf < 2 or depth < 1 or extra_blocks < 0 or stages not in (1, 2):
             raise ValueError(
-                f"HINet needs in_chn >= 1, wf >= 2, depth >= 1, extra_blocks >= 0; got "
-                f"in_chn={in_chn}, wf={wf}, depth={depth}, extra_blocks={extra_blocks}"
+                f"HINet needs in_chn >= 1, wf >= 2, depth >= 1, extra_blocks >= 0, stages 1 or "
+                f"2; got in_chn={in_chn}, wf={wf}, depth={depth}, extra_blocks={extra_blocks}, "
+                f"stages={stages}"
             )
+        if norm not in NORMS:
+            raise ValueError(f"HINet norm must be one of {', '.join(NORMS)}, got {norm!r}")
         self.in_chn = in_chn
         self.depth = depth
         self.native_size_multiple = 2 ** (depth - 1)
         hin_levels = [i for i in range(depth) if hin_position_left <= i <= hin_position_right]
-        self._deepest_hin = max(hin_levels, default=None)
-
+        self._deepest_hin = None if norm == "none" else max(hin_levels, default=None)
+        two = stages == 2
+        # Stage-2 modules are created between their stage-1 twins: the released key order.
         self.down_path_1 = nn.ModuleList()
-        self.down_path_2 = nn.ModuleList()
+        self.down_path_2 = nn.ModuleList() if two else None
         self.conv_01 = _conv3x3(in_chn, wf)
-        self.conv_02 = _conv3x3(in_chn, wf)
+        self.conv_02 = _conv3x3(in_chn, wf) if two else None
         prev = wf
         for i in range(depth):
             width = 2**i * wf
             down = i + 1 < depth
-            use_hin = i in hin_levels
+            level_norm = norm if i in hin_levels else "none"
             self.down_path_1.append(
-                UNetConvBlock(prev, width, down, relu_slope, False, use_hin, extra_blocks, i)
+                UNetConvBlock(prev, width, down, relu_slope, False, level_norm, extra_blocks, i)
             )
-            self.down_path_2.append(
-                UNetConvBlock(prev, width, down, relu_slope, down, use_hin, extra_blocks, i)
-            )
+            if self.down_path_2 is not None:
+                self.down_path_2.append(
+                    UNetConvBlock(
+                        prev, width, down, relu_slope, down and csff, level_norm, extra_blocks, i
+                    )
+                )
             prev = width
 
         self.up_path_1 = nn.ModuleList()
-        self.up_path_2 = nn.ModuleList()
+        self.up_path_2 = nn.ModuleList() if two else None
         self.skip_conv_1 = nn.ModuleList()
-        self.skip_conv_2 = nn.ModuleList()
+        self.skip_conv_2 = nn.ModuleList() if two else None
         for i in reversed(range(depth - 1)):
             width = 2**i * wf
             self.up_path_1.append(UNetUpBlock(prev, width, relu_slope, extra_blocks))
-            self.up_path_2.append(UNetUpBlock(prev, width, relu_slope, extra_blocks))
+            if self.up_path_2 is not None:
+                self.up_path_2.append(UNetUpBlock(prev, width, relu_slope, extra_blocks))
             self.skip_conv_1.append(_conv3x3(width, width))
-            self.skip_conv_2.append(_conv3x3(width, width))
+            if self.skip_conv_2 is not None:
+                self.skip_conv_2.append(_conv3x3(width, width))
             prev = width
-        self.sam12 = SAM(prev, in_chn)
-        self.cat12 = nn.Conv2d(prev * 2, prev, 1)
+        self.sam12 = SAM(prev, in_chn) if two and sam else None
+        self.last_1 = _conv3x3(prev, in_chn) if two and not sam else None
+        self.cat12 = nn.Conv2d(prev * 2, prev, 1) if two else None
         self.last = _conv3x3(prev, in_chn)
 
     def forward(self, x: Tensor) -> RestorationOutput:
-        """Restore (N, C, H, W) of any H, W: pad, run both stages, crop back."""
+        """Restore (N, C, H, W) of any H, W: pad, run the stages, crop back."""
         h, w = x.shape[-2:]
         m = self.native_size_multiple
         padded_h, padded_w = round_up(h, m), round_up(w, m)
@@ -193,12 +240,13 @@ class HINet(nn.Module):
             scale = 2**self._deepest_hin
             while (padded_h // scale) * (padded_w // scale) < 2:
                 padded_w += m
-        out_1, out_2 = self.forward_stages(pad_to_size(x, padded_h, padded_w))
-        stages = [out_1[..., :h, :w], out_2[..., :h, :w]]
+        outputs = self.forward_stages(pad_to_size(x, padded_h, padded_w))
+        stages = [out[..., :h, :w] for out in outputs]
         return RestorationOutput(image=stages[-1], stages=stages)
 
-    def forward_stages(self, image: Tensor) -> tuple[Tensor, Tensor]:
-        """The official computation on an image whose H, W are multiples of the native size."""
+    def forward_stages(self, image: Tensor) -> list[Tensor]:
+        """The official computation on an image whose H, W are multiples of the native size:
+        the stage images, the last one being the result."""
         x1 = self.conv_01(image)
         encs: list[Tensor] = []
         for block in self.down_path_1:
@@ -210,7 +258,12 @@ class HINet(nn.Module):
         for i, (up, skip_conv) in enumerate(zip(self.up_path_1, self.skip_conv_1, strict=True)):
             x1 = up(x1, skip_conv(encs[-i - 1]))
             decs.append(x1)
-        features, out_1 = self.sam12(x1, image)
+        if self.down_path_2 is None:
+            return [self.last(x1) + image]
+        if self.sam12 is not None:
+            features, out_1 = self.sam12(x1, image)
+        else:
+            features, out_1 = x1, self.last_1(x1) + image
 
         x2 = self.cat12(torch.cat([self.conv_02(image), features], dim=1))
         skips: list[Tensor] = []
@@ -223,7 +276,7 @@ class HINet(nn.Module):
                 x2 = block(x2)
         for i, (up, skip_conv) in enumerate(zip(self.up_path_2, self.skip_conv_2, strict=True)):
             x2 = up(x2, skip_conv(skips[-i - 1]))
-        return out_1, self.last(x2) + image
+        return [out_1, self.last(x2) + image]
 
 
 # Registry names. "hinet-{0.5x,1x,2x}" use HIN at levels 0-4 like the SIDD and Rain13k releases

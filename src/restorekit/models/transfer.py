@@ -3,7 +3,9 @@
 Starting from a model trained on synthetic noise, the paper (sec. 3.2, Fig. 4) updates only the
 parts that adapt to the noise: every AIN module (its conv1, conv_gamma, conv_beta), the whole
 noise-level estimator and the last 1x1 conv; the rest stays frozen. For the full RGB model that
-is 5,188,270 trainable and 8,575,744 frozen parameters.
+is 5,188,270 trainable and 8,575,744 frozen parameters. For the ``norm`` ablation variants the
+normalisation slots of the residual blocks take the AIN modules' place (``ain1``/``ain2``:
+gated or plain IN; none for ``norm="none"``), and a model without estimator has none to train.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from torch import nn
 
 from restorekit.errors import RestoreKitError
-from restorekit.models.aindnet import AIN, AINDNet
+from restorekit.models.aindnet import AINDNet, AINResBlock
 
 
 def _unwrap(model: nn.Module) -> nn.Module:
@@ -38,8 +40,10 @@ def transfer_parameters(model: nn.Module) -> list[nn.Parameter]:
             "(only AINDNet supports AINDNet+TF transfer)"
         )
     chosen: set[int] = set()
-    adaptive = [m for m in net.modules() if isinstance(m, AIN)]
-    for module in [*adaptive, net.est, net.rec.tail]:
+    blocks = [m for m in net.modules() if isinstance(m, AINResBlock)]
+    adaptive = [norm for block in blocks for norm in (block.ain1, block.ain2)]
+    estimator = [] if net.est is None else [net.est]
+    for module in [*adaptive, *estimator, net.rec.tail]:
         chosen.update(id(p) for p in module.parameters())
     return [p for p in net.parameters() if id(p) in chosen]
 

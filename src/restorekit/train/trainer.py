@@ -38,8 +38,9 @@ from torch.utils.data import Dataset
 
 from restorekit.data import SynthesizeBatch, build_dataset
 from restorekit.errors import RestoreKitError
-from restorekit.infer.loading import model_channels
+from restorekit.infer.loading import model_channels, model_size_multiple
 from restorekit.infer.memory import training_budget
+from restorekit.infer.precision import check_precision
 from restorekit.infer.targets import check_output_folder
 from restorekit.models import build_model, transfer_parameters
 from restorekit.noise import build_noise
@@ -173,7 +174,7 @@ def fit(cfg: TrainConfig) -> FitResult:
                 set_lr(parts.optimizer, lr)
                 batch = next(batches)
                 with _autocast(env.device, cfg.precision):
-                    output = model(batch["noisy"])
+                    output = model(batch["noisy"], **_map_input(parts.model, batch))
                 loss, values = parts.criterion(output, batch)
                 _backward_step(loss, parts, cfg.optim.clip_grad_norm)
                 if parts.ema is not None:
@@ -205,6 +206,7 @@ def _setup(cfg: TrainConfig, env: DistEnv) -> Parts:
     """Seed, then build the model, its trainable parameters, optimiser, EMA, scaler and loss."""
     if cfg.precision == "fp16" and env.device.type != "cuda":
         raise RestoreKitError("precision fp16 needs a GPU; use bf16 on the CPU")
+    check_precision(cfg.precision, env.device)  # warns once for bf16 on a CPU emulating it
     if cfg.threads is not None:
         torch.set_num_threads(cfg.threads)
     # Training patches have one size, so let cuDNN pick the fastest kernels once.
@@ -213,6 +215,17 @@ def _setup(cfg: TrainConfig, env: DistEnv) -> Parts:
     np.random.seed(cfg.seed)
     torch.manual_seed(cfg.seed)  # the same initial weights on every rank and every run
     model, trainable = build_trainable_model(cfg.model, env.device)
+    if _needs_noise_map(model):
+        if cfg.data.noise is None:
+            raise RestoreKitError(
+                f"model '{cfg.model.name}' with kwargs {cfg.model.kwargs} takes ground-truth "
+                "noise maps: train it on synthetic noise (data.noise)"
+            )
+        if cfg.val is not None:
+            raise RestoreKitError(
+                f"model '{cfg.model.name}' with kwargs {cfg.model.kwargs} takes ground-truth "
+                "noise maps, which validation does not pass; set val=null"
+            )
     return Parts(
         model=model,
         trainable=trainable,
@@ -249,6 +262,29 @@ def build_trainable_model(cfg: ModelConfig, device: torch.device) -> tuple[nn.Mo
     return model, trainable
 
 
+def _needs_noise_map(model: nn.Module) -> bool:
+    """Whether ``model`` takes the ground-truth noise map (AINDNet with ``estimator="none"``)."""
+    return bool(getattr(model, "needs_noise_map", False))
+
+
+def _map_input(model: nn.Module, batch: Mapping[str, Any]) -> dict[str, Tensor]:
+    """The keyword inputs besides the noisy image: ``noise_map`` for models that take it."""
+    return {"noise_map": batch["noise_map"]} if _needs_noise_map(model) else {}
+
+
+class _ZeroMapProbe(nn.Module):
+    """``model`` run on the image alone with an all-zero noise map, for the memory estimate of a
+    model that takes ground-truth maps (its training steps pass the real ones)."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+        self.size_multiple = model_size_multiple(model)
+
+    def forward(self, x: Tensor) -> Any:
+        return self.model(x, noise_map=torch.zeros_like(x))
+
+
 def build_optimizer(cfg: OptimConfig, params: list[nn.Parameter]) -> torch.optim.Optimizer:
     """Adam or AdamW over ``params``; the learning rate is set before every step."""
     kind = torch.optim.AdamW if cfg.name == "adamw" else torch.optim.Adam
@@ -268,8 +304,9 @@ def _check_budget(cfg: TrainConfig, env: DistEnv, parts: Parts, dataset: Dataset
     if patch is None:  # whole images of varying sizes: no single step to estimate
         return
     batch = math.ceil(cfg.data.batch_size / env.world_size)
+    probe = _ZeroMapProbe(parts.model) if _needs_noise_map(parts.model) else parts.model
     need = step_memory(
-        parts.model,
+        probe,
         model_channels(parts.model),
         batch,
         patch,
