@@ -1,4 +1,5 @@
-"""restorekit.runtime.tune_malloc: glibc keeps freed blocks; a second forward stops faulting."""
+"""restorekit.runtime: glibc keeps freed blocks (a second forward stops faulting), CPU features,
+the OpenMP wait policy the CLI sets before torch loads."""
 
 from __future__ import annotations
 
@@ -58,3 +59,70 @@ def test_tuning_stops_page_faults_on_reallocation() -> None:
 @needs_glibc
 def test_user_malloc_environment_wins() -> None:
     assert _run({"MALLOC_TOP_PAD_": "0"})["applied"] is False
+
+
+# -- CPU features and the OpenMP wait policy ----------------------------------------------------
+
+X86 = "processor\t: 0\nmodel name\t: Intel(R) Xeon(R) Processor\nflags\t\t: fpu sse2 avx2 {}\n"
+ARM = "processor\t: 0\nFeatures\t: fp asimd evtstrm {}\nCPU part\t: 0xd40\n"
+
+
+@pytest.mark.parametrize(
+    ("cpuinfo", "native"),
+    [
+        (X86.format("avx512f avx512_bf16"), True),
+        (X86.format("avx512f amx_tile amx_bf16"), True),
+        (X86.format("avx512f avx512_fp16"), False),
+        (ARM.format("sve bf16 i8mm"), True),
+        (ARM.format("sve i8mm"), False),
+        ("", False),
+    ],
+    ids=["avx512_bf16", "amx_bf16", "x86-neither", "aarch64-bf16", "aarch64-neither", "empty"],
+)
+def test_native_bf16_from_cpuinfo(cpuinfo: str, native: bool) -> None:
+    from restorekit.runtime import cpu_flags, native_bf16
+
+    assert native_bf16(cpu_flags(cpuinfo)) is native
+
+
+def test_cpu_model_from_cpuinfo() -> None:
+    from restorekit.runtime import cpu_model
+
+    assert cpu_model(X86.format("")) == "Intel(R) Xeon(R) Processor"
+    assert cpu_model(ARM.format("bf16"))  # no model name line: platform's answer, never empty
+
+
+# Records OMP_WAIT_POLICY at the moment torch is first imported, then runs the CLI.
+SPY = r"""
+import json, os, sys
+seen = {}
+class Spy:
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" and "policy" not in seen:
+            seen["policy"] = os.environ.get("OMP_WAIT_POLICY")
+sys.meta_path.insert(0, Spy())
+from restorekit.cli.main import main
+code = main(["--threads", "1", "models"])
+print(json.dumps({"code": code, **seen}))
+"""
+
+
+def _spy(env_extra: dict[str, str]) -> tuple[dict, str]:
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    env.update(env_extra, OMP_DISPLAY_ENV="VERBOSE")
+    out = subprocess.run(
+        [sys.executable, "-c", SPY], env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1]), out.stderr
+
+
+def test_cli_sets_passive_wait_before_torch_loads() -> None:
+    seen, stderr = _spy({})
+    assert seen == {"code": 0, "policy": "PASSIVE"}
+    if "GOMP_SPINCOUNT" in stderr:  # GNU OpenMP shows what it read: no spinning at all
+        assert "GOMP_SPINCOUNT = '0'" in stderr
+
+
+def test_user_wait_policy_wins() -> None:
+    seen, _ = _spy({"OMP_WAIT_POLICY": "ACTIVE"})
+    assert seen["policy"] == "ACTIVE"

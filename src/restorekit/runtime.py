@@ -1,20 +1,36 @@
-"""Process-wide allocator tuning for CPU inference and training (glibc only).
+"""Process-wide settings for CPU inference and training: allocator, OpenMP, CPU features.
 
-By default glibc serves every allocation above 32 MB-ish with a fresh ``mmap`` and hands freed
-memory straight back to the kernel, so each large activation tensor pays its page faults again
-(about 4 us per 4 KiB page on the development machine): that was a third of AINDNet-xs's CPU
-inference time and a quarter of the noise engine's. ``tune_malloc`` keeps freed memory in the
-heap instead, the same effect as the environment variables ``MALLOC_MMAP_THRESHOLD_``,
-``MALLOC_TRIM_THRESHOLD_`` and ``MALLOC_TOP_PAD_``. The CLI calls it once at start-up; library users
-may call it themselves.
+**Allocator (glibc only).** By default glibc serves every allocation above 32 MB-ish with a fresh
+``mmap`` and hands freed memory straight back to the kernel, so each large activation tensor pays
+its page faults again (about 4 us per 4 KiB page on the development machine): that was a third of
+AINDNet-xs's CPU inference time and a quarter of the noise engine's. ``tune_malloc`` keeps freed
+memory in the heap instead, the same effect as the environment variables
+``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_`` and ``MALLOC_TOP_PAD_``.
+
+**OpenMP.** torch's OpenMP threads spin while they wait for work; on a machine another process
+keeps busy they burn the cores that process needs and throughput collapses (measured 0.023 MP/s
+with 2 threads against 0.087 with ``OMP_WAIT_POLICY=PASSIVE``). ``prefer_passive_wait`` sets
+``PASSIVE`` unless the user chose a policy; OpenMP reads the variable once, when torch loads, so it
+must run before ``import torch``. The thread count stays torch's default (physical cores) unless
+``OMP_NUM_THREADS`` or ``set_threads`` says otherwise.
+
+**CPU features.** ``native_bf16`` tells whether the CPU computes bfloat16 in hardware
+(x86 AVX512_BF16 or AMX-BF16, Arm BF16); elsewhere torch emulates it, several times slower
+than float32.
+
+The CLI calls ``prefer_passive_wait`` and ``tune_malloc`` once at start-up; library users may call
+them themselves. This module imports no torch at import time, so that ordering is possible.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 import platform
+import subprocess
+import sys
 
 _M_TRIM_THRESHOLD = -1
 _M_TOP_PAD = -2
@@ -52,3 +68,89 @@ def tune_malloc(
         (_M_TOP_PAD, top_pad),
     )
     return all(mallopt(option, value) == 1 for option, value in settings)
+
+
+WAIT_POLICY = "OMP_WAIT_POLICY"
+_passive_set: str | None = None  # the value prefer_passive_wait wrote, if it did
+#: CPU flags meaning hardware bfloat16: x86 (/proc/cpuinfo ``flags``) and Arm (``Features``).
+BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16", "bf16", "svebf16"})
+
+
+def prefer_passive_wait() -> bool:
+    """Set ``OMP_WAIT_POLICY=PASSIVE`` unless the user set a policy; True if it was set now.
+
+    Does nothing once torch is imported: its OpenMP runtime has read the variable already, and
+    changing it afterwards would only make ``wait_policy`` report a setting that is not in force.
+    """
+    global _passive_set
+    if WAIT_POLICY in os.environ or "torch" in sys.modules:
+        return False
+    os.environ[WAIT_POLICY] = _passive_set = "PASSIVE"
+    return True
+
+
+def wait_policy() -> str:
+    """The OpenMP wait policy in the environment and who chose it."""
+    value = os.environ.get(WAIT_POLICY)
+    if value is None:
+        return "default (OpenMP spins, then sleeps)"
+    chosen_by = "restorekit" if value == _passive_set else WAIT_POLICY
+    return f"{value} (set by {chosen_by})"
+
+
+def set_threads(threads: int | None) -> None:
+    """Use ``threads`` intra-op threads in torch (None: keep the current count)."""
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
+def cpu_flags(cpuinfo: str) -> frozenset[str]:
+    """The feature flags in ``/proc/cpuinfo`` text: x86 ``flags`` and Arm ``Features`` lines."""
+    flags: set[str] = set()
+    for line in cpuinfo.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip().lower() in ("flags", "features"):
+            flags.update(value.split())
+    return frozenset(flags)
+
+
+def cpu_model(cpuinfo: str) -> str:
+    """The CPU's name from ``/proc/cpuinfo`` text, else what ``platform`` knows."""
+    for line in cpuinfo.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip().lower() in ("model name", "hardware") and value.strip():
+            return value.strip()
+    return platform.processor() or platform.machine() or "unknown"
+
+
+def read_cpuinfo() -> str:
+    """``/proc/cpuinfo`` on Linux; on macOS a line ``Features: bf16`` when the
+    ``hw.optional.arm.FEAT_BF16`` sysctl says so; empty elsewhere."""
+    if os.path.exists("/proc/cpuinfo"):
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            return f.read()
+    if platform.system() == "Darwin":
+        try:
+            out = subprocess.run(
+                ["sysctl", "-n", "hw.optional.arm.FEAT_BF16"],
+                capture_output=True,
+                text=True,
+                timeout=5,
+            ).stdout
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return "Features: bf16" if out.strip() == "1" else ""
+    return ""
+
+
+@functools.cache
+def host_cpu_flags() -> frozenset[str]:
+    """This machine's CPU flags (read once)."""
+    return cpu_flags(read_cpuinfo())
+
+
+def native_bf16(flags: frozenset[str] | None = None) -> bool:
+    """True if the CPU with ``flags`` (None: this machine) computes bfloat16 in hardware."""
+    return bool(BF16_FLAGS & (host_cpu_flags() if flags is None else flags))

@@ -53,8 +53,26 @@ def test_good_files_are_described_even_when_one_is_bad(capsys: pytest.CaptureFix
     assert captured.err.startswith("restorekit info: error: ")
 
 
+def test_system_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    from restorekit.runtime import native_bf16
+
+    assert main(["--threads", "1", "info", "--system"]) == 0
+    info = dict(line.split(": ", 1) for line in capsys.readouterr().out.splitlines())
+    assert list(info) == [
+        "cpu",
+        "cpu capability",
+        "native bf16",
+        "torch",
+        "threads",
+        "openmp wait policy",
+        "device",
+        "auto precision",
+    ]
+    assert info["native bf16"].startswith("yes (" if native_bf16() else "no")
+    assert info["threads"].startswith("1 (--threads)")
+    assert info["auto precision"].split()[0] in ("fp32", "bf16", "fp16")
+
+
 def test_no_file_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exc:
-        main(["info"])
-    assert exc.value.code == 2
-    assert "FILE" in capsys.readouterr().err
+    assert main(["info"]) == 2
+    assert capsys.readouterr().err == "restorekit info: error: give FILE... or --system\n"

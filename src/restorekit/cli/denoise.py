@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from restorekit.cli.options import gigabytes
+from restorekit.cli.options import PRECISION_HELP, gigabytes
 from restorekit.infer.files import denoise_files
 from restorekit.infer.loading import DEFAULT_MODEL
 from restorekit.infer.precision import PRECISIONS
@@ -62,7 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--overlap", type=int, default=32, metavar="PX", help="tile overlap in pixels (32)"
     )
     parser.add_argument("--tta", action="store_true", help="x8 flip/rotate self-ensemble")
-    parser.add_argument("--precision", choices=PRECISIONS, default="fp32")
+    parser.add_argument("--precision", choices=PRECISIONS, default="auto", help=PRECISION_HELP)
     parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N, mps")
     parser.add_argument(
         "--noise-map",

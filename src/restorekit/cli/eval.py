@@ -17,6 +17,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from restorekit.cli.options import PRECISION_HELP
+from restorekit.infer.precision import PRECISIONS
+
 HELP = "score methods on a benchmark protocol (Gaussian, real pairs, SIDD val) or export DND"
 
 PROTOCOLS = ("gaussian", "pairs", "sidd-val", "dnd-export")
@@ -122,7 +125,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     infer.add_argument("--overlap", type=int, default=32, help="tile overlap in pixels")
     infer.add_argument("--tta", action="store_true", help="x8 flip/rotation self-ensemble")
-    infer.add_argument("--precision", default="fp32", choices=("fp32", "bf16", "fp16"))
+    infer.add_argument("--precision", choices=PRECISIONS, default="auto", help=PRECISION_HELP)
 
     report = parser.add_argument_group("report")
     report.add_argument("--figure-images", type=int, default=3, help="images in each crop figure")

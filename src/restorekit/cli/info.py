@@ -1,4 +1,5 @@
-"""`restorekit info FILE...`: format, size, channels, bit depth and EXIF orientation per file."""
+"""`restorekit info FILE...`: format, size, channels, bit depth and EXIF orientation per file;
+`restorekit info --system`: CPU, threads, OpenMP wait policy, native bf16, auto precision."""
 
 from __future__ import annotations
 
@@ -7,21 +8,35 @@ import json
 import sys
 
 from restorekit.errors import RestoreKitError
+from restorekit.infer.system import system_info
 from restorekit.io import describe_image, image_info
 
-HELP = "show format, size, channels, bit depth and EXIF orientation of image files"
+HELP = "show format, size, channels, bit depth and EXIF orientation of image files (or --system)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """FILE... and --json."""
-    parser.add_argument("files", nargs="+", metavar="FILE", help="image files to describe")
+    """FILE..., --system and --json."""
+    parser.add_argument("files", nargs="*", metavar="FILE", help="image files to describe")
+    parser.add_argument(
+        "--system",
+        action="store_true",
+        help="show the CPU, torch threads, OpenMP wait policy, native bf16 and what "
+        "--precision auto picks on this machine",
+    )
     parser.add_argument(
         "--json", action="store_true", help="print one JSON object per file instead of text"
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    """Describe every file; a bad file prints one error line and makes the exit code 2."""
+    """Describe the system and/or every file; a bad file prints one error line and makes the
+    exit code 2."""
+    if not args.files and not args.system:
+        print("restorekit info: error: give FILE... or --system", file=sys.stderr)
+        return 2
+    if args.system:
+        info = system_info(args.threads)
+        print(json.dumps(info) if args.json else "\n".join(f"{k}: {v}" for k, v in info.items()))
     failed = False
     for path in args.files:
         try:

@@ -3,7 +3,8 @@
 Each sub-command lives in its own module of this package and exposes ``HELP`` (one line),
 ``add_arguments(parser)`` and ``run(args) -> int``; the work itself is done by the library.
 Library errors name the API's parameters (``patch_size``); the message shown names the option
-instead (``--patch-size``).
+instead (``--patch-size``). ``main`` sets ``OMP_WAIT_POLICY=PASSIVE`` (unless the user set it)
+before any sub-command module imports torch (``restorekit.runtime.prefer_passive_wait``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 
 from restorekit import __version__
 from restorekit.errors import RestoreKitError
-from restorekit.runtime import tune_malloc
+from restorekit.runtime import prefer_passive_wait, set_threads, tune_malloc
 
 COMMANDS = (
     "denoise",
@@ -33,6 +34,17 @@ COMMANDS = (
 )
 
 
+def _threads(text: str) -> int:
+    """A thread count: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got '{text}'")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser with every sub-command registered."""
     parser = argparse.ArgumentParser(
@@ -40,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Real-world image denoising and restoration (AINDNet, HINet).",
     )
     parser.add_argument("--version", action="version", version=f"restorekit {__version__}")
+    parser.add_argument(
+        "--threads",
+        type=_threads,
+        metavar="N",
+        help="torch CPU threads for the command (default: OMP_NUM_THREADS, else torch's "
+        "default, the physical cores); a train recipe's threads key wins for training",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         module = importlib.import_module(f"restorekit.cli.{name}")
@@ -61,12 +80,14 @@ def flag_names(message: str, args: argparse.Namespace) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; user errors print ``restorekit: error: ...`` on stderr and return 2."""
+    prefer_passive_wait()  # before build_parser: the sub-command modules import torch
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 0
     tune_malloc()
+    set_threads(args.threads)
     try:
         return int(args.run(args) or 0)
     except RestoreKitError as err:

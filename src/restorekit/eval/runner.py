@@ -31,9 +31,9 @@ from restorekit.eval.protocols import (
     SiddValProtocol,
 )
 from restorekit.eval.report import EvalReport, ImageRecord
+from restorekit.infer.precision import PRECISIONS
 
 PROTOCOLS = ("gaussian", "pairs", "sidd-val", "dnd-export")
-PRECISIONS = ("fp32", "fp16", "bf16")
 
 
 def _info_text(info: dict[str, Any]) -> str:
@@ -158,7 +158,7 @@ class EvalSpec:
     tile: int | str | None = "auto"
     overlap: int = 32
     tta: bool = False
-    precision: str = "fp32"
+    precision: str = "auto"
     figure_images: int = 3
     crop_size: int = 128
     progress: bool = True

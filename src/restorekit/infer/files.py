@@ -39,7 +39,7 @@ from restorekit.errors import RestoreKitError
 from restorekit.infer.loading import ModelSpec, load_models, model_channels
 from restorekit.infer.memory import MemoryModel
 from restorekit.infer.outputs import model_device
-from restorekit.infer.precision import check_precision
+from restorekit.infer.precision import check_precision, choose_precision
 from restorekit.infer.restore import Tile, measure_memory, restore_output
 from restorekit.infer.targets import check_output_file
 from restorekit.infer.tiling import check_tile_size
@@ -218,7 +218,8 @@ def denoise_files(
     An explicit tile side below ``restorekit.infer.tiling.smallest_tile`` of the model is refused.
     ``noise_map``: a file (one input) or directory for the model's estimated noise-level map,
     saved as a PNG of ``sigma * 10`` (white = sigma 0.1). ``progress``: a tqdm bar on stderr
-    (None: when there are several files and stderr is a terminal).
+    (None: when there are several files and stderr is a terminal). ``precision="auto"`` is
+    decided once, on the first image (``restorekit.infer.precision.choose_precision``).
     """
     jobs = plan_jobs(inputs, output, noise_map=noise_map)
     net = load_models(model, device)
@@ -243,6 +244,7 @@ def denoise_files(
                 job.source,
             )
         x, how = _match_channels(torch.from_numpy(np.ascontiguousarray(image))[None], channels)
+        precision = choose_precision(net, x, precision)
         if tile == "auto" and memory is None:
             memory = measure_memory(net, channels, precision=precision)
         out = restore_output(

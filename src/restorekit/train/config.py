@@ -245,7 +245,8 @@ class TrainConfig:
     ``out_dir`` (default ``runs/<name>``) receives checkpoints, logs and exported weights.
     ``resume``: null = start fresh (refusing a directory that already has checkpoints),
     ``auto`` = continue from the newest checkpoint in ``out_dir`` if any, or a checkpoint path.
-    ``precision``: fp32, bf16 (autocast, CPU or GPU) or fp16 (autocast + GradScaler, GPU only).
+    ``precision``: fp32, bf16 (autocast, CPU or GPU) or fp16 (autocast + GradScaler, GPU only);
+    bf16 on a CPU without native bfloat16 runs emulated (about 10x slower) after a warning line.
     ``threads``: CPU threads for torch (null = torch's default).
     """
 
