@@ -15,7 +15,7 @@ ALLOWED: dict[str, set[str]] = {
     "metrics": set(),
     "noise": {"io"},
     "models": set(),
-    "weights": {"models"},
+    "weights": {"io", "models"},
     "data": {"io", "noise"},
     "infer": {"io", "models", "weights"},
     "train": {"io", "metrics", "noise", "data", "models", "weights", "infer"},

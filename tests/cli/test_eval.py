@@ -70,7 +70,7 @@ def test_pairs_with_split_and_model(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], tiny_model_file
 ) -> None:
     for name in ("a.png", "b.png"):
-        clean = _pixels(len(name) + ord(name[0]), (32, 32, 3))
+        clean = _pixels(len(name) + ord(name[0]), (64, 64, 3))
         _png(tmp_path / "P" / "gt" / name, clean)
         _png(tmp_path / "P" / "noisy" / name, clean // 2)
     (tmp_path / "split.json").write_text(json.dumps({"test": ["b.png"], "train": ["a.png"]}))
@@ -87,7 +87,7 @@ def test_pairs_with_split_and_model(
         "--methods",
         f"noisy,{ckpt}",
         "--tile",
-        "16",
+        "32",
         "--overlap",
         "4",
         "--device",
@@ -100,7 +100,7 @@ def test_pairs_with_split_and_model(
     rows = (tmp_path / "o" / "per_image.csv").read_text().splitlines()
     assert len(rows) == 1 + 2 and all(",b.png," in r for r in rows[1:])
     methods = json.loads((tmp_path / "o" / "report.json").read_text())["methods"]
-    assert methods[1]["tile"] == 16 and methods[1]["overlap"] == 4
+    assert methods[1]["tile"] == 32 and methods[1]["overlap"] == 4
 
 
 def test_sidd_val(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

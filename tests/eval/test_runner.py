@@ -181,8 +181,12 @@ def test_eval_spec_validation(clean_dir: Path, tmp_path: Path) -> None:
         EvalSpec(protocol="sidd-val", out=str(tmp_path))
     with pytest.raises(RestoreKitError, match="--dnd-root"):
         EvalSpec(protocol="dnd-export", out=str(tmp_path))
-    with pytest.raises(RestoreKitError, match="--tile"):
+    with pytest.raises(RestoreKitError, match="too small"):
         EvalSpec(protocol="gaussian", dataset="x", out=str(tmp_path), tile=4)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(RestoreKitError, match="file"):
+        run_eval(EvalSpec(protocol="gaussian", dataset="x", out=str(blocker / "sub")))
     with pytest.raises(RestoreKitError, match="unknown protocol"):
         EvalSpec(protocol="nope", out=str(tmp_path))
     spec = EvalSpec(

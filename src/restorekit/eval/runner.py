@@ -32,6 +32,8 @@ from restorekit.eval.protocols import (
 )
 from restorekit.eval.report import EvalReport, ImageRecord
 from restorekit.infer.precision import PRECISIONS
+from restorekit.infer.targets import check_output_folder
+from restorekit.infer.tiling import check_tile_size
 
 PROTOCOLS = ("gaussian", "pairs", "sidd-val", "dnd-export")
 
@@ -185,12 +187,11 @@ class EvalSpec:
             raise RestoreKitError("--methods needs at least one method")
         if self.limit is not None and self.limit < 1:
             raise RestoreKitError(f"--limit must be >= 1, got {self.limit}")
-        if (
-            self.tile is not None
-            and self.tile != "auto"
-            and not (isinstance(self.tile, int) and self.tile >= 8)
-        ):
-            raise RestoreKitError(f"--tile must be 'auto' or an integer >= 8, got {self.tile}")
+        if self.tile is not None and self.tile != "auto":
+            if not isinstance(self.tile, int) or isinstance(self.tile, bool):
+                raise RestoreKitError(f"--tile must be 'auto' or an integer, got {self.tile}")
+            if self.tile:
+                check_tile_size(self.tile)
         if self.overlap < 0:
             raise RestoreKitError(f"--overlap must be >= 0, got {self.overlap}")
         if self.precision not in PRECISIONS:
@@ -243,7 +244,8 @@ def build_protocols(spec: EvalSpec) -> list[Protocol]:
 
 def run_eval(spec: EvalSpec) -> EvalReport | dict[str, Any]:
     """Build protocols and methods from ``spec`` and run them: an ``EvalReport`` for scored
-    protocols, the DND export manifest for ``dnd-export``."""
+    protocols, the DND export manifest for ``dnd-export``. The output folder is checked first."""
+    check_output_folder(spec.out, "the output folder (out)")
     methods = [
         build_method(
             m,
