@@ -163,9 +163,12 @@ class AIN(nn.Module, LocalStatsMixin):
         """Normalise ``x`` (N, C, H', W') and modulate it by ``noise_map`` (any size)."""
         m = resize_map(noise_map, (x.shape[-2], x.shape[-1]), self.resize)
         t = F.relu(self.conv1(m), inplace=True)
-        # 1 + gamma as one conv with its bias shifted by one: saves a full-size addition
-        scale = F.conv2d(t, self.conv_gamma.weight, self.conv_gamma.bias + 1, padding=1)
-        return torch.addcmul(self.conv_beta(t), instance_norm(x, window=self.window), scale)
+        # Both heads as one conv (their weights stacked: one pass over t, keys unchanged), and
+        # 1 + gamma through gamma's bias shifted by one (saves a full-size addition).
+        weight = torch.cat([self.conv_gamma.weight, self.conv_beta.weight])
+        bias = torch.cat([self.conv_gamma.bias + 1, self.conv_beta.bias])
+        scale, shift = F.conv2d(t, weight, bias, padding=1).chunk(2, dim=1)
+        return torch.addcmul(shift, instance_norm(x, window=self.window), scale)
 
 
 class GatedIN(nn.Module):
