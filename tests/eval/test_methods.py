@@ -199,3 +199,16 @@ def test_bundled_name_and_same_file_names(
     )
     report = run_eval(spec)
     assert tuple(m["name"] for m in report.methods) == paths
+
+
+def test_local_stats_option_reaches_the_model_and_lifts_max_tile(tiny_checkpoint: Path) -> None:
+    from restorekit.infer.loading import model_max_tile
+
+    plain = build_method(str(tiny_checkpoint), device="cpu")
+    local = build_method(str(tiny_checkpoint), device="cpu", local_stats=48)
+    assert plain.describe()["local_stats"] is None
+    assert local.describe()["local_stats"] == 48
+    local.model.max_tile = 64
+    assert model_max_tile(local.model) is None
+    plain.model.max_tile = 64
+    assert model_max_tile(plain.model) == 64

@@ -125,6 +125,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     infer.add_argument("--overlap", type=int, default=32, help="tile overlap in pixels")
     infer.add_argument("--tta", action="store_true", help="x8 flip/rotation self-ensemble")
+    infer.add_argument(
+        "--local-stats",
+        type=int,
+        metavar="PX",
+        help="instance norms use the statistics of a PX-pixel window around each pixel (TLC) "
+        "instead of the whole input; --tile auto then tiles for memory only (default: off)",
+    )
     infer.add_argument("--precision", choices=PRECISIONS, default="auto", help=PRECISION_HELP)
 
     report = parser.add_argument_group("report")
@@ -163,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
         overlap=args.overlap,
         tta=args.tta,
         precision=args.precision,
+        local_stats=args.local_stats,
         figure_images=args.figure_images,
         crop_size=args.crop_size,
         progress=not args.no_progress,

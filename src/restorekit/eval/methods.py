@@ -22,6 +22,7 @@ from restorekit.errors import RestoreKitError
 from restorekit.infer.loading import model_max_tile
 from restorekit.infer.precision import select_device
 from restorekit.infer.restore import restore
+from restorekit.models.layers.norm import local_stats_size, set_local_stats
 
 MethodResult = tuple[np.ndarray, dict[str, Any]]
 Tile = int | str | None
@@ -325,11 +326,15 @@ class ModelMethod(Method):
         overlap: int = 32,
         tta: bool = False,
         precision: str = "fp32",
+        local_stats: int | None = None,
     ) -> ModelMethod:
-        """A bundled model name or a checkpoint path (``restorekit.load_model``)."""
+        """A bundled model name or a checkpoint path (``restorekit.load_model``); ``local_stats``
+        sets its instance norms to local statistics over that many input pixels (TLC)."""
         from restorekit.weights import load_model
 
         model = load_model(spec, device=select_device(device))
+        if local_stats is not None:
+            set_local_stats(model, local_stats)
         name = Path(spec).stem if Path(spec).is_file() else spec
         return cls(
             model,
@@ -378,6 +383,7 @@ class ModelMethod(Method):
             "overlap": self.overlap if self.tile else None,
             "tta": "x8 (flips and rotations, averaged)" if self.tta else "none",
             "precision": self.precision,
+            "local_stats": local_stats_size(self.model),
             "input_channels": self.in_channels,
         }
 
@@ -390,6 +396,7 @@ def build_method(
     overlap: int = 32,
     tta: bool = False,
     precision: str = "fp32",
+    local_stats: int | None = None,
 ) -> Method:
     """``noisy``; ``bm3d`` or ``ffdnet``, each also as ``:SIGMA`` (8-bit units) or ``:oracle``;
     or a model name / checkpoint path. The inference options apply to models only."""
@@ -409,5 +416,11 @@ def build_method(
             raise RestoreKitError(f"{kind} sigma must be a number or 'oracle': '{spec}'") from None
         return classical[kind](value)
     return ModelMethod.load(
-        spec, device=device, tile=tile, overlap=overlap, tta=tta, precision=precision
+        spec,
+        device=device,
+        tile=tile,
+        overlap=overlap,
+        tta=tta,
+        precision=precision,
+        local_stats=local_stats,
     )

@@ -161,6 +161,7 @@ class EvalSpec:
     overlap: int = 32
     tta: bool = False
     precision: str = "auto"
+    local_stats: int | None = None
     figure_images: int = 3
     crop_size: int = 128
     progress: bool = True
@@ -192,6 +193,8 @@ class EvalSpec:
                 raise RestoreKitError(f"--tile must be 'auto' or an integer, got {self.tile}")
             if self.tile:
                 check_tile_size(self.tile)
+        if self.local_stats is not None and self.local_stats < 2:
+            raise RestoreKitError(f"--local-stats must be >= 2 pixels, got {self.local_stats}")
         if self.overlap < 0:
             raise RestoreKitError(f"--overlap must be >= 0, got {self.overlap}")
         if self.precision not in PRECISIONS:
@@ -254,6 +257,7 @@ def run_eval(spec: EvalSpec) -> EvalReport | dict[str, Any]:
             overlap=spec.overlap,
             tta=spec.tta,
             precision=spec.precision,
+            local_stats=spec.local_stats,
         )
         for m in spec.methods
     ]

@@ -11,6 +11,7 @@ from torch import nn
 from restorekit.errors import RestoreKitError
 from restorekit.infer.ensemble import Ensemble
 from restorekit.infer.precision import select_device
+from restorekit.models.layers.norm import local_stats_size
 from restorekit.models.registry import get_entry, list_models
 from restorekit.weights import bundled_models, load_model
 
@@ -71,13 +72,16 @@ def model_max_tile(model: object) -> int | None:
 
     Set by a checkpoint's ``max_tile`` metadata: instance-normalised models trained on small
     patches (AINDNet: 96 px here) normalise with the statistics of the whole input, so they do
-    best when run in tiles near their training patch size; ``tile="auto"`` honours it. An
-    ensemble takes its members' smallest.
+    best when run in tiles near their training patch size; ``tile="auto"`` honours it, unless
+    the model's norms use local statistics (``set_local_stats``). An ensemble takes its
+    members' smallest.
     """
     if isinstance(model, Ensemble):
         sides = [model_max_tile(m) for m in model.members]
         known = [s for s in sides if s is not None]
         return min(known) if known else None
+    if isinstance(model, nn.Module) and local_stats_size(model) is not None:
+        return None  # local statistics (TLC): tiles are a memory tool only
     value = getattr(model, "max_tile", None)
     if value is None:
         value = getattr(model, "checkpoint_metadata", {}).get("max_tile")
