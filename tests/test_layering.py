@@ -22,7 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "eval": {"io", "metrics", "noise", "data", "models", "weights", "infer"},
     "adapt": {"io", "metrics", "noise", "data", "models", "weights", "infer", "train", "eval"},
 }
-ROOT_HELPERS = {"errors", "runtime", "__init__"}
+ROOT_HELPERS = {"errors", "registry", "runtime", "__init__"}
 
 
 def _imported_layers(path: Path) -> set[str]:

@@ -1,4 +1,4 @@
-"""One name -> dataset-class dict, so a YAML recipe names a dataset the way it names a model."""
+"""Dataset classes by name, so a YAML recipe names a dataset the way it names a model."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from restorekit.data.folders import CleanFolder, PairedFolder, Rain13k
 from restorekit.data.gopro import GoPro
 from restorekit.data.sidd import SIDDMedium, SIDDVal
 from restorekit.errors import RestoreKitError
+from restorekit.registry import Registry, check_options
 
-DATASETS: dict[str, type[ImageDataset]] = {
+DATASETS: Registry[type[ImageDataset]] = Registry("dataset")
+for _name, _cls in {
     "clean_folder": CleanFolder,
     "paired_folder": PairedFolder,
     "sidd_medium": SIDDMedium,
@@ -20,12 +22,13 @@ DATASETS: dict[str, type[ImageDataset]] = {
     "dnd": DND,
     "gopro": GoPro,
     "rain13k": Rain13k,
-}
+}.items():
+    DATASETS.add(_name, _cls)
 
 
 def list_datasets() -> list[str]:
     """All dataset names, sorted."""
-    return sorted(DATASETS)
+    return DATASETS.names()
 
 
 def dataset_options(cls: type[ImageDataset]) -> list[str]:
@@ -50,18 +53,8 @@ def dataset_options(cls: type[ImageDataset]) -> list[str]:
 
 def build_dataset(name: str, **kwargs: Any) -> ImageDataset:
     """Build dataset ``name`` with ``kwargs``; unknown names and options are user errors."""
-    try:
-        cls = DATASETS[name]
-    except KeyError:
-        raise RestoreKitError(
-            f"unknown dataset '{name}'; known datasets: {', '.join(list_datasets())}"
-        ) from None
-    known = dataset_options(cls)
-    unknown = sorted(k for k in kwargs if k not in known)
-    if unknown:
-        raise RestoreKitError(
-            f"dataset '{name}' has no option(s) {', '.join(unknown)}; known: {', '.join(known)}"
-        )
+    cls = DATASETS.get(name)
+    check_options(f"dataset '{name}'", kwargs, dataset_options(cls))
     missing = [
         p.name
         for p in list(inspect.signature(cls.__init__).parameters.values())[1:]

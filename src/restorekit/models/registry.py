@@ -6,7 +6,6 @@ recipes, checkpoint metadata and the CLI. Presets are names with different defau
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 from torch import nn
 
 from restorekit.errors import RestoreKitError
+from restorekit.registry import Registry, check_options, parameter_names
 
 
 @dataclass(frozen=True)
@@ -28,17 +28,11 @@ class ModelEntry:
 
     def kwargs(self, **overrides: Any) -> dict[str, Any]:
         """The full constructor kwargs: preset defaults updated by ``overrides`` (validated)."""
-        params = inspect.signature(self.builder).parameters
-        unknown = sorted(k for k in overrides if k not in params)
-        if unknown:
-            raise RestoreKitError(
-                f"model '{self.name}' has no option(s) {', '.join(unknown)}; "
-                f"known: {', '.join(params)}"
-            )
+        check_options(f"model '{self.name}'", overrides, parameter_names(self.builder))
         return {**self.defaults, **overrides}
 
 
-_MODELS: dict[str, ModelEntry] = {}
+MODELS: Registry[ModelEntry] = Registry("model")
 
 
 def register_model(
@@ -50,24 +44,17 @@ def register_model(
     description: str = "",
 ) -> None:
     """Register ``builder`` under ``name``; a name may be registered once only."""
-    if name in _MODELS:
-        raise ValueError(f"model name '{name}' is already registered")
-    _MODELS[name] = ModelEntry(name, builder, dict(defaults or {}), size_multiple, description)
+    MODELS.add(name, ModelEntry(name, builder, dict(defaults or {}), size_multiple, description))
 
 
 def get_entry(name: str) -> ModelEntry:
     """The registry entry for ``name``; an unknown name is a user error listing the known ones."""
-    try:
-        return _MODELS[name]
-    except KeyError:
-        raise RestoreKitError(
-            f"unknown model '{name}'; known models: {', '.join(sorted(_MODELS))}"
-        ) from None
+    return MODELS.get(name)
 
 
 def list_models() -> list[str]:
     """All registered model names, sorted."""
-    return sorted(_MODELS)
+    return MODELS.names()
 
 
 def build_model(name: str, **kwargs: Any) -> nn.Module:

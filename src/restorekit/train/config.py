@@ -146,7 +146,9 @@ class LossTermConfig:
 
     def __post_init__(self) -> None:
         _require(
-            self.name in LOSSES, "name", f"unknown loss '{self.name}'; known: {', '.join(LOSSES)}"
+            self.name in LOSSES,
+            "name",
+            f"unknown loss '{self.name}'; known: {', '.join(LOSSES.names())}",
         )
         _require(math.isfinite(self.weight), "weight", "must be a finite number")
 

@@ -9,7 +9,6 @@ both stages. Losses are computed in float32 whatever precision the forward pass 
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
@@ -20,35 +19,22 @@ from torch import Tensor
 
 from restorekit.errors import RestoreKitError
 from restorekit.models.output import RestorationOutput
+from restorekit.registry import Registry, check_options, parameter_names
 
 LossFn = Callable[[RestorationOutput, Mapping[str, Any]], Tensor]
 
-LOSSES: dict[str, Callable[..., LossFn]] = {}
+LOSSES: Registry[Callable[..., LossFn]] = Registry("loss")
 
 
 def register_loss(name: str) -> Callable[[Callable[..., LossFn]], Callable[..., LossFn]]:
     """Decorator registering a loss builder under ``name`` (once)."""
-
-    def add(builder: Callable[..., LossFn]) -> Callable[..., LossFn]:
-        if name in LOSSES:
-            raise ValueError(f"loss '{name}' is already registered")
-        LOSSES[name] = builder
-        return builder
-
-    return add
+    return LOSSES.register(name)
 
 
 def build_loss(name: str, **kwargs: Any) -> LossFn:
     """The loss registered as ``name`` with its options; unknown names/options are user errors."""
-    if name not in LOSSES:
-        raise RestoreKitError(f"unknown loss '{name}'; known: {', '.join(LOSSES)}")
-    builder = LOSSES[name]
-    params = inspect.signature(builder).parameters
-    unknown = sorted(k for k in kwargs if k not in params)
-    if unknown:
-        raise RestoreKitError(
-            f"loss '{name}' has no option(s) {', '.join(unknown)}; known: {', '.join(params)}"
-        )
+    builder = LOSSES.get(name)
+    check_options(f"loss '{name}'", kwargs, parameter_names(builder))
     return builder(**kwargs)
 
 
