@@ -31,6 +31,7 @@ COMMANDS = (
     "models",
     "prepare",
     "demo",
+    "serve",
 )
 
 

@@ -165,7 +165,7 @@ def _noise_map_image(noise_map: Tensor, how: str) -> np.ndarray:
     return (noise_map * NOISE_MAP_GAIN).clamp(0, 1).cpu().numpy()
 
 
-def _estimates_noise(net: torch.nn.Module, channels: int, multiple: int, device: Any) -> bool:
+def estimates_noise(net: torch.nn.Module, channels: int, multiple: int, device: Any) -> bool:
     """Whether ``net`` returns a noise map, from one forward pass on a tiny input."""
     side = max(multiple, 16)
     with torch.inference_mode():
@@ -229,7 +229,7 @@ def denoise_files(
     if tile != "auto" and tile is not None:
         check_tile_size(tile, multiple)
     channels = model_channels(net)
-    if noise_map is not None and not _estimates_noise(net, channels, multiple, target):
+    if noise_map is not None and not estimates_noise(net, channels, multiple, target):
         raise RestoreKitError("this model estimates no noise map (AINDNet does)", noise_map)
     memory: MemoryModel | None = None
     show = len(jobs) > 1 and sys.stderr.isatty() if progress is None else progress
