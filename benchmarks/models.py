@@ -28,6 +28,7 @@ import torch
 from torch import nn
 
 from restorekit.models import build_model, get_entry, list_models
+from restorekit.models.aindnet import AIN
 
 
 def count_macs(model: nn.Module, x: torch.Tensor) -> tuple[float, float]:
@@ -52,7 +53,20 @@ def count_macs(model: nn.Module, x: torch.Tensor) -> tuple[float, float]:
         totals["macs"] += macs
         totals["alt"] += macs
 
-    hooks = {nn.Conv2d: conv_hook, nn.ConvTranspose2d: convt_hook, nn.Linear: linear_hook}
+    def ain_hook(module: AIN, inputs: tuple[torch.Tensor, ...], out: torch.Tensor) -> None:
+        # AIN runs its gamma and beta heads as one functional conv over stacked weights, which
+        # no Conv2d hook sees: 2 heads x out_numel x hidden x 3 x 3.
+        kh, kw = module.conv_gamma.kernel_size
+        macs = 2 * out.numel() * module.conv_gamma.in_channels * kh * kw
+        totals["macs"] += macs
+        totals["alt"] += macs
+
+    hooks = {
+        nn.Conv2d: conv_hook,
+        nn.ConvTranspose2d: convt_hook,
+        nn.Linear: linear_hook,
+        AIN: ain_hook,
+    }
     handles = [m.register_forward_hook(hooks[type(m)]) for m in model.modules() if type(m) in hooks]
     try:
         model(x)
