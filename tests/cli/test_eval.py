@@ -103,6 +103,30 @@ def test_pairs_with_split_and_model(
     assert methods[1]["tile"] == 32 and methods[1]["overlap"] == 4
 
 
+@pytest.mark.parametrize(
+    ("protocol", "column"), [("derain", "Rain [uint8-y]"), ("deblur", "Rain [uint8]")]
+)
+def test_derain_and_deblur_score_the_input_as_the_baseline(
+    protocol: str, column: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("1.png", "2.png"):
+        clean = _pixels(ord(name[0]), (32, 40, 3))
+        _png(tmp_path / "Rain" / "target" / name, clean)
+        _png(tmp_path / "Rain" / "input" / name, clean // 2 + 100)
+    out = tmp_path / "o"
+    args = ["--protocol", protocol, "--dataset", str(tmp_path / "Rain"), "--out", str(out)]
+    assert _eval(*args, "--methods", "noisy") == 0
+    printed = capsys.readouterr().out
+    assert f"| method | {column} |" in printed and "| noisy |" in printed
+    data = json.loads((out / "report.json").read_text())
+    (described,) = data["protocols"]
+    assert described["kind"] == protocol
+    assert described["metrics"][0]["y_channel"] is (protocol == "derain")
+    assert (out / f"figure_{protocol}-Rain.png").is_file()
+    rows = (out / "per_image.csv").read_text().splitlines()
+    assert len(rows) == 1 + 2 and all(f"{protocol}-Rain," in r and ",noisy," in r for r in rows[1:])
+
+
 def test_sidd_val(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     blocks = _pixels(3, (2, 2, 32, 32, 3))
     scipy.io.savemat(tmp_path / "n.mat", {"ValidationNoisyBlocksSrgb": blocks})
@@ -151,6 +175,8 @@ def test_dnd_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     [
         (["--protocol", "gaussian", "--out", "o"], "needs --dataset"),
         (["--protocol", "pairs", "--dataset", "/nonexistent/x", "--out", "o"], "noisy/ and gt/"),
+        (["--protocol", "derain", "--out", "o"], "needs --dataset"),
+        (["--protocol", "deblur", "--dataset", "/nonexistent/x", "--out", "o"], "input/ and"),
         (["--protocol", "sidd-val", "--out", "o", "--gt-mat", "g.mat"], "needs --noisy-mat"),
         (["--protocol", "dnd-export", "--dnd-root", "/nonexistent", "--out", "o"], "info.mat"),
         (["--protocol", "gaussian", "--dataset", ".", "--out", "o", "--limit", "0"], "--limit"),
@@ -186,3 +212,4 @@ def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
         main(["eval", "--help"])
     text = capsys.readouterr().out
     assert "--protocol dnd-export" in text and "--split-file" in text
+    assert "--protocol derain" in text and "--protocol deblur" in text

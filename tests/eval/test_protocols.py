@@ -1,4 +1,4 @@
-"""Protocols: seeded Gaussian noise, pairing by name, splits, SIDD .mat blocks."""
+"""Protocols: seeded Gaussian noise, pairing by name, splits, SIDD .mat blocks, rain and blur."""
 
 from __future__ import annotations
 
@@ -11,7 +11,14 @@ import scipy.io
 from PIL import Image
 
 from restorekit.errors import RestoreKitError
-from restorekit.eval import GaussianProtocol, PairsProtocol, SiddValProtocol, gaussian_noise
+from restorekit.eval import (
+    DeblurProtocol,
+    DerainProtocol,
+    GaussianProtocol,
+    PairsProtocol,
+    SiddValProtocol,
+    gaussian_noise,
+)
 
 
 def _image(seed: int, shape: tuple[int, ...]) -> np.ndarray:
@@ -191,3 +198,60 @@ def test_gaussian_uint8_variant_is_the_float_input_as_a_file_holds_it(clean_dir:
 def test_gaussian_rejects_unknown_input_variant(clean_dir: Path) -> None:
     with pytest.raises(RestoreKitError, match="input"):
         GaussianProtocol(clean_dir, 25, input="uint16")
+
+
+def _rain_pairs(root: Path, names: list[str]) -> Path:
+    for i, name in enumerate(names):
+        clean = _image(20 + i, (24, 32, 3))
+        rainy = clean.copy()
+        rainy[:, ::6] = 255  # vertical "streaks"
+        _save(root / "input" / name, rainy)
+        _save(root / "target" / name, clean)
+    return root
+
+
+def test_derain_pairs_input_with_target_and_scores_y(tmp_path: Path) -> None:
+    root = _rain_pairs(tmp_path / "Rain", ["002.png", "001.png"])
+    protocol = DerainProtocol(root)
+    assert protocol.name == "derain-Rain" and len(protocol) == 2
+    samples = list(protocol.samples())
+    assert [s.name for s in samples] == ["001.png", "002.png"]
+    (metric,) = protocol.metrics
+    assert metric.name == "uint8-y" and metric.y_channel and metric.quantize == "uint8"
+    info = protocol.describe()
+    assert info["kind"] == "derain" and "input/NAME with target/NAME" in info["dataset"]["pairing"]
+    assert "rain" in info["degradation"]["type"]
+    with pytest.raises(RestoreKitError, match="input/ and target/"):
+        DerainProtocol(tmp_path / "nothing")
+
+
+def test_derain_input_score_is_psnr_of_bt601_luma(tmp_path: Path) -> None:
+    root = _rain_pairs(tmp_path / "Rain", ["a.png"])
+    sample = next(iter(DerainProtocol(root).samples()))
+    score = DerainProtocol(root).metrics[0].score(sample.noisy, sample.clean)
+    weights = np.array([65.481, 128.553, 24.966]) / 255.0
+    luma = [
+        np.tensordot(weights, np.round(a * 255.0), axes=1) for a in (sample.noisy, sample.clean)
+    ]
+    expected = 10 * np.log10(255.0**2 / np.mean((luma[0] - luma[1]) ** 2))
+    assert score.psnr == pytest.approx(expected, abs=1e-9)
+
+
+def test_deblur_reads_input_target_and_the_gopro_layout(tmp_path: Path) -> None:
+    flat = _rain_pairs(tmp_path / "GoPro_samples", ["x.png"])
+    protocol = DeblurProtocol(flat)
+    assert protocol.name == "deblur-GoPro_samples"
+    assert protocol.metrics[0].name == "uint8" and not protocol.metrics[0].y_channel
+    test = tmp_path / "GOPRO_Large" / "test"
+    for seq in ("GOPR0384_11_00", "GOPR0385_11_01"):
+        _save(test / seq / "blur" / "000001.png", _image(1, (16, 16, 3)))
+        _save(test / seq / "sharp" / "000001.png", _image(2, (16, 16, 3)))
+    gopro = DeblurProtocol(test, limit=1)
+    assert gopro.name == "deblur-test" and gopro.names == ["GOPR0384_11_00/000001.png"]
+    sample = next(iter(gopro.samples()))
+    np.testing.assert_array_equal(
+        np.round(sample.noisy * 255), _image(1, (16, 16, 3)).transpose(2, 0, 1)
+    )
+    assert "<sequence>/blur/NAME" in gopro.describe()["dataset"]["pairing"]
+    with pytest.raises(RestoreKitError, match="input/ and target/"):
+        DeblurProtocol(tmp_path / "nothing")

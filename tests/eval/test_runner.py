@@ -14,6 +14,8 @@ from scipy.ndimage import uniform_filter
 
 from restorekit.errors import RestoreKitError
 from restorekit.eval import (
+    DeblurProtocol,
+    DerainProtocol,
     EvalSpec,
     FunctionMethod,
     GaussianProtocol,
@@ -23,6 +25,7 @@ from restorekit.eval import (
     run_eval,
 )
 from restorekit.eval.figure import choose_crop
+from restorekit.eval.runner import build_protocols
 
 
 def _blur(x: np.ndarray) -> np.ndarray:
@@ -202,3 +205,18 @@ def test_eval_spec_validation(clean_dir: Path, tmp_path: Path) -> None:
     assert report.settings["limit"] == 2
     assert {r.image for r in report.records} == {"00.png", "01.png"}
     assert report.protocols[0]["metrics"][0]["crop_border"] == 2
+
+
+def test_derain_is_always_scored_on_y_deblur_on_rgb_unless_asked(tmp_path: Path) -> None:
+    for folder in ("input", "target"):
+        (tmp_path / "D" / folder).mkdir(parents=True)
+        Image.fromarray(np.full((16, 16, 3), 9, np.uint8)).save(tmp_path / "D" / folder / "a.png")
+    common = {"dataset": str(tmp_path / "D"), "out": str(tmp_path / "o"), "crop_border": 1}
+    with pytest.raises(RestoreKitError, match="--dataset"):
+        EvalSpec(protocol="derain", out=str(tmp_path))
+    (derain,) = build_protocols(EvalSpec(protocol="derain", **common))
+    assert isinstance(derain, DerainProtocol) and derain.metrics[0].name == "uint8-y-b1"
+    (deblur,) = build_protocols(EvalSpec(protocol="deblur", **common))
+    assert isinstance(deblur, DeblurProtocol) and deblur.metrics[0].name == "uint8-b1"
+    (deblur_y,) = build_protocols(EvalSpec(protocol="deblur", y_channel=True, **common))
+    assert deblur_y.metrics[0].y_channel

@@ -7,7 +7,15 @@ import torch
 
 from restorekit.noise import build_noise, cbdnet
 
-NAMES = ["awgn", "poisson_gaussian", "cbdnet_gaussian", "cbdnet", "unprocess"]
+NAMES = [
+    "awgn",
+    "poisson_gaussian",
+    "cbdnet_gaussian",
+    "cbdnet",
+    "unprocess",
+    "rain_streaks",
+    "motion_blur",
+]
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 

@@ -6,6 +6,10 @@ Examples::
         --methods noisy,bm3d,runs/gray/model.safetensors --out runs/set12
     restorekit eval --protocol pairs --dataset data/PolyU --split-file data/PolyU/split.json \\
         --split test --methods noisy,bm3d,model.safetensors --out runs/polyu
+    restorekit eval --protocol derain --dataset data/Rain100L --methods noisy,model.safetensors \\
+        --out runs/rain100l
+    restorekit eval --protocol deblur --dataset data/GoPro/test --methods noisy,model.safetensors \\
+        --out runs/gopro
     restorekit eval --protocol sidd-val --noisy-mat ValidationNoisyBlocksSrgb.mat \\
         --gt-mat ValidationGtBlocksSrgb.mat --methods noisy,model.safetensors --out runs/sidd
     restorekit eval --protocol dnd-export --dnd-root dnd_2017 --methods model.safetensors \\
@@ -20,9 +24,12 @@ import sys
 from restorekit.cli.options import PRECISION_HELP
 from restorekit.infer.precision import PRECISIONS
 
-HELP = "score methods on a benchmark protocol (Gaussian, real pairs, SIDD val) or export DND"
+HELP = (
+    "score methods on a benchmark protocol (Gaussian, real pairs, deraining, deblurring, "
+    "SIDD val) or export DND"
+)
 
-PROTOCOLS = ("gaussian", "pairs", "sidd-val", "dnd-export")
+PROTOCOLS = ("gaussian", "pairs", "derain", "deblur", "sidd-val", "dnd-export")
 
 
 def _numbers(text: str) -> tuple[float, ...]:
@@ -76,7 +83,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     data.add_argument(
         "--dataset",
         help="gaussian: clean image folder/glob; pairs: folder with "
-        "noisy/ and gt/ (pairs by file name)",
+        "noisy/ and gt/ (pairs by file name); derain: folder with input/ (rainy) and target/ "
+        "(Rain100L layout, scored on Y); deblur: folder with input/ (blurry) and target/, or "
+        "GoPro's split folder of <sequence>/blur and <sequence>/sharp (scored on RGB)",
     )
     data.add_argument(
         "--sigma",
@@ -94,8 +103,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "default both, side by side",
     )
     data.add_argument("--seed", type=int, default=0, help="gaussian: noise seed (default 0)")
-    data.add_argument("--split-file", help="pairs: JSON file of named lists of file names")
-    data.add_argument("--split", help="pairs: which list of --split-file (e.g. test)")
+    data.add_argument(
+        "--split-file", help="pairs, derain, deblur: JSON file of named lists of file names"
+    )
+    data.add_argument("--split", help="pairs, derain, deblur: which list of --split-file")
     data.add_argument("--noisy-mat", help="sidd-val: ValidationNoisyBlocksSrgb.mat")
     data.add_argument("--gt-mat", help="sidd-val: ValidationGtBlocksSrgb.mat")
     data.add_argument("--noisy-key", default="ValidationNoisyBlocksSrgb", help="sidd-val key")
@@ -109,9 +120,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "test_dnd.py; 0 = the box alone, HINet/Restormer)",
     )
 
-    metric = parser.add_argument_group("metric (gaussian, pairs)")
+    metric = parser.add_argument_group("metric (gaussian, pairs, derain, deblur)")
     metric.add_argument("--border", type=int, default=0, help="pixels cropped on every side")
-    metric.add_argument("--y-channel", action="store_true", help="score BT.601 Y of RGB")
+    metric.add_argument(
+        "--y-channel", action="store_true", help="score BT.601 Y of RGB (derain always does)"
+    )
 
     infer = parser.add_argument_group("inference (models)")
     infer.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N, mps")

@@ -28,6 +28,8 @@ from restorekit.eval.metric_spec import (
     uint8_metric,
 )
 from restorekit.eval.protocols import (
+    DeblurProtocol,
+    DerainProtocol,
     GaussianProtocol,
     PairsProtocol,
     Protocol,
@@ -42,6 +44,8 @@ __all__ = [
     "SIDD_CLAMP01",
     "SIDD_HINET_FLOAT",
     "BM3DMethod",
+    "DeblurProtocol",
+    "DerainProtocol",
     "EvalReport",
     "EvalSpec",
     "FFDNetMethod",

@@ -5,6 +5,10 @@ decides its numbers is in ``describe()``, which the report writes next to the ta
 
 - ``GaussianProtocol``: clean images + AWGN of a given sigma (Restormer/KAIR convention).
 - ``PairsProtocol``: a folder with ``noisy/`` and ``gt/`` whose files pair by file name.
+- ``DerainProtocol``: rainy/clean pairs in ``input/`` and ``target/`` (Rain100L/H, Rain13k's test
+  sets), scored on the Y channel as the deraining papers do.
+- ``DeblurProtocol``: blurry/sharp pairs in ``input/`` and ``target/`` or GoPro's own
+  ``<sequence>/blur`` + ``<sequence>/sharp`` layout, scored on RGB (GoPro protocol).
 - ``SiddValProtocol``: the SIDD validation ``.mat`` blocks, scored with both the HINet
   official float protocol and the MPRNet/Restormer clamp-to-[0,1] protocol.
 """
@@ -16,10 +20,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
+from restorekit.data.gopro import gopro_pairs
 from restorekit.errors import RestoreKitError
 from restorekit.eval.metric_spec import SIDD_CLAMP01, SIDD_HINET_FLOAT, MetricSpec, uint8_metric
 from restorekit.io import list_images, read_image, read_mat
@@ -194,7 +199,16 @@ class PairsProtocol(Protocol):
 
     With ``split_file``/``split`` only the names listed there are used (all must exist in both
     folders). Unpaired files are an error, never silently dropped. Scoring: ``uint8_metric``.
+    Subclasses for other pair folders set ``kind``, ``folders``, ``default_metric`` and
+    ``degradation``, and may override ``_index``.
     """
+
+    kind: ClassVar[str] = "pairs"
+    folders: ClassVar[tuple[str, str]] = ("noisy", "gt")
+    default_metric: ClassVar[MetricSpec] = uint8_metric()
+    degradation: ClassVar[dict[str, str]] = {
+        "type": "real noise, as captured (no synthetic degradation)"
+    }
 
     def __init__(
         self,
@@ -206,12 +220,7 @@ class PairsProtocol(Protocol):
         metric: MetricSpec | None = None,
     ) -> None:
         self.root = Path(root)
-        noisy_dir, gt_dir = self.root / "noisy", self.root / "gt"
-        for folder in (noisy_dir, gt_dir):
-            if not folder.is_dir():
-                raise RestoreKitError("a pairs dataset needs noisy/ and gt/ folders", path=folder)
-        noisy = {p.name: p for p in list_images(noisy_dir)}
-        gt = {p.name: p for p in list_images(gt_dir)}
+        noisy, gt, self.pairing = self._index()
         if (split_file is None) != (split is None):
             raise RestoreKitError("give both --split-file and --split, or neither")
         self.split_file = None if split_file is None else Path(split_file)
@@ -221,8 +230,8 @@ class PairsProtocol(Protocol):
             missing = [n for n in names if n not in noisy or n not in gt]
             if missing:
                 raise RestoreKitError(
-                    f"split '{split}' lists files missing from noisy/ or gt/: "
-                    f"{_name_list(missing)}",
+                    f"split '{split}' lists files missing from {self.folders[0]}/ or "
+                    f"{self.folders[1]}/: {_name_list(missing)}",
                     path=self.root,
                 )
         else:
@@ -237,10 +246,25 @@ class PairsProtocol(Protocol):
         if not self.names:
             raise RestoreKitError("no image pairs found", path=self.root)
         self.pairs = [(noisy[n], gt[n]) for n in self.names]
-        self.metrics = (metric or uint8_metric(),)
+        self.metrics = (metric or self.default_metric,)
         suffix = f"-{split}" if split else ""
-        self.name = f"pairs-{self.root.name}{suffix}"
+        self.name = f"{self.kind}-{self.root.name}{suffix}"
         self.label = f"{self.root.name}" + (f" ({split})" if split else "")
+
+    def _index(self) -> tuple[dict[str, Path], dict[str, Path], str]:
+        """Degraded and clean images by pairing name, and the pairing rule in words."""
+        degraded_dir, clean_dir = (self.root / folder for folder in self.folders)
+        for folder in (degraded_dir, clean_dir):
+            if not folder.is_dir():
+                raise RestoreKitError(
+                    f"a {self.kind} dataset needs {self.folders[0]}/ and {self.folders[1]}/ "
+                    "folders",
+                    path=folder,
+                )
+        degraded = {p.name: p for p in list_images(degraded_dir)}
+        clean = {p.name: p for p in list_images(clean_dir)}
+        pairing = f"{self.folders[0]}/NAME with {self.folders[1]}/NAME (identical file names)"
+        return degraded, clean, pairing
 
     def __len__(self) -> int:
         return len(self.names)
@@ -259,17 +283,67 @@ class PairsProtocol(Protocol):
         return {
             "name": self.name,
             "label": self.label,
-            "kind": "pairs",
+            "kind": self.kind,
             "dataset": {
                 "path": str(self.root),
                 "images": len(self.names),
-                "pairing": "noisy/NAME with gt/NAME (identical file names)",
+                "pairing": self.pairing,
                 "split_file": None if self.split_file is None else str(self.split_file),
                 "split": self.split,
             },
-            "degradation": {"type": "real noise, as captured (no synthetic degradation)"},
+            "degradation": dict(self.degradation),
             "metrics": self._metric_list(),
         }
+
+
+class DerainProtocol(PairsProtocol):
+    """Rainy/clean pairs: ``root/input/NAME`` with ``root/target/NAME`` (MPRNet's layout of
+    Rain100L/H, Test100/1200/2800), scored like the Rain13k papers: the outputs and targets are
+    clamped and rounded to uint8 RGB, then PSNR/SSIM on BT.601 Y (``uint8-y``, BasicSR's
+    ``test_y_channel`` as HINet validates). The "noisy" method is the rainy input.
+    """
+
+    kind = "derain"
+    folders = ("input", "target")
+    default_metric = uint8_metric(y_channel=True)
+    degradation: ClassVar[dict[str, str]] = {
+        "type": "rain streaks as the test set holds them (Rain100L/H: synthetic streaks of Yang "
+        "et al., CVPR 2017; no degradation is added here)",
+        "noisy_row": "the rainy input scored through the metric",
+        "y_variant": "Y = 16 + (65.481 R + 128.553 G + 24.966 B)/255 of the uint8 RGB, not "
+        "rounded (BasicSR/HINet); MPRNet's MATLAB script rounds Y to uint8 (rgb2ycbcr), a "
+        "few thousandths of a dB lower (Rain100L inputs: 26.901 here, 26.898 rounded)",
+    }
+
+
+class DeblurProtocol(PairsProtocol):
+    """Blurry/sharp pairs, scored as the GoPro protocol: uint8 RGB PSNR/SSIM, no border.
+
+    ``root`` holds ``input/`` and ``target/`` (same file names; MPRNet/HINet's GoPro test
+    layout, ``GoPro_samples``) or GoPro's own split folder, ``<sequence>/blur/NAME`` with
+    ``<sequence>/sharp/NAME`` (e.g. ``GOPRO_Large/test``), read by :func:`gopro_pairs`.
+    The "noisy" method is the blurry input.
+    """
+
+    kind = "deblur"
+    folders = ("input", "target")
+    degradation: ClassVar[dict[str, str]] = {
+        "type": "motion blur as the test set holds it (GoPro: averaged frames of a 240 fps "
+        "camera, Nah et al., CVPR 2017; no degradation is added here)",
+        "noisy_row": "the blurry input scored through the metric",
+    }
+
+    def _index(self) -> tuple[dict[str, Path], dict[str, Path], str]:
+        sequences = self.root.is_dir() and any(
+            (p / "blur").is_dir() for p in self.root.iterdir() if p.is_dir()
+        )
+        if not sequences or any((self.root / f).is_dir() for f in self.folders):
+            return super()._index()
+        items = gopro_pairs(self.root.parent, self.root.name)
+        blurry = {item.name: item.files["noisy"] for item in items}
+        sharp = {item.name: item.files["clean"] for item in items}
+        pairing = "<sequence>/blur/NAME with <sequence>/sharp/NAME (GoPro layout, by file name)"
+        return blurry, sharp, pairing
 
 
 def _blocks(path: str | Path, key: str) -> tuple[np.ndarray, tuple[int, ...]]:

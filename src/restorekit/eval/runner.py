@@ -25,6 +25,8 @@ from restorekit.eval.protocols import (
     GAUSSIAN_INPUTS,
     SIDD_GT_KEY,
     SIDD_NOISY_KEY,
+    DeblurProtocol,
+    DerainProtocol,
     GaussianProtocol,
     PairsProtocol,
     Protocol,
@@ -35,7 +37,7 @@ from restorekit.infer.precision import PRECISIONS
 from restorekit.infer.targets import check_output_folder
 from restorekit.infer.tiling import check_tile_size
 
-PROTOCOLS = ("gaussian", "pairs", "sidd-val", "dnd-export")
+PROTOCOLS = ("gaussian", "pairs", "derain", "deblur", "sidd-val", "dnd-export")
 
 
 def _info_text(info: dict[str, Any]) -> str:
@@ -169,7 +171,7 @@ class EvalSpec:
     def __post_init__(self) -> None:
         if self.protocol not in PROTOCOLS:
             raise RestoreKitError(f"unknown protocol '{self.protocol}'; known: {PROTOCOLS}")
-        if self.protocol in ("gaussian", "pairs"):
+        if self.protocol in ("gaussian", "pairs", "derain", "deblur"):
             _require(self.dataset, "--dataset", self.protocol)
         if self.protocol == "gaussian":
             _require(self.sigmas, "--sigma", self.protocol)
@@ -209,7 +211,11 @@ class EvalSpec:
 
 
 def build_protocols(spec: EvalSpec) -> list[Protocol]:
-    """The protocol objects an ``EvalSpec`` names (Gaussian: one per input variant and sigma)."""
+    """The protocol objects an ``EvalSpec`` names (Gaussian: one per input variant and sigma).
+
+    Deraining is always scored on Y (its protocol); the other file protocols on RGB unless
+    ``y_channel`` is set.
+    """
     metric = uint8_metric(spec.crop_border, spec.y_channel)
     if spec.protocol == "gaussian":
         assert spec.dataset is not None
@@ -220,10 +226,13 @@ def build_protocols(spec: EvalSpec) -> list[Protocol]:
             for variant in spec.inputs
             for s in spec.sigmas
         ]
-    if spec.protocol == "pairs":
+    if spec.protocol in ("pairs", "derain", "deblur"):
         assert spec.dataset is not None
+        if spec.protocol == "derain":
+            metric = uint8_metric(spec.crop_border, y_channel=True)
+        pairs = {"pairs": PairsProtocol, "derain": DerainProtocol, "deblur": DeblurProtocol}
         return [
-            PairsProtocol(
+            pairs[spec.protocol](
                 spec.dataset,
                 split_file=spec.split_file,
                 split=spec.split,

@@ -1,10 +1,13 @@
-"""Synthetic noise on the training device: AWGN, Poisson-Gaussian, CBDNet camera, unprocessing.
+"""Synthetic degradations on the training device: noise (AWGN, Poisson-Gaussian, CBDNet camera,
+unprocessing), rain streaks and camera-shake motion blur.
 
 Objects (house rule 4) take an explicit ``torch.Generator``, keep ``sample`` and ``apply``
 apart and never change during a call; ``build_noise(name, **kwargs)`` builds them from a recipe.
 The functions ``awgn``, ``poisson_gaussian``, ``cbdnet_gaussian``, ``cbdnet`` and ``unprocess``
 are one-call shortcuts; with ``generator=None`` they use torch's default generator of the
-input's device (reproducible under ``torch.manual_seed``).
+input's device (reproducible under ``torch.manual_seed``). Rain and blur share the noise
+contract, so the layer keeps its name; DESIGN allows renaming it ``degrade/`` should more
+non-noise degradations arrive.
 """
 
 from restorekit.noise.base import NoiseModel, NoiseResult
@@ -15,6 +18,7 @@ from restorekit.noise.bayer import (
     mosaic,
     pack_rggb,
 )
+from restorekit.noise.blur import MotionBlur, blur, rasterize, shake_trajectories
 from restorekit.noise.camera import (
     CBDNET_BAYER,
     CRF,
@@ -39,6 +43,7 @@ from restorekit.noise.gaussian import (
     poisson_gaussian,
 )
 from restorekit.noise.jpeg import jpeg_roundtrip
+from restorekit.noise.rain import RainStreaks, line_kernels
 from restorekit.noise.registry import build_noise, list_noise, register_noise
 from restorekit.noise.stored import Stored
 from restorekit.noise.unprocess import Unprocess, UnprocessOutput, unprocess, unprocess_raw
@@ -57,10 +62,12 @@ __all__ = [
     "Demosaic",
     "InverseCRF",
     "Mosaic",
+    "MotionBlur",
     "NoiseChain",
     "NoiseModel",
     "NoiseResult",
     "PoissonGaussian",
+    "RainStreaks",
     "Signal",
     "SplitBy",
     "Stage",
@@ -69,17 +76,21 @@ __all__ = [
     "UnprocessOutput",
     "WithJPEG",
     "awgn",
+    "blur",
     "build_noise",
     "cbdnet",
     "cbdnet_gaussian",
     "demosaic_bilinear",
     "demosaic_malvar",
     "jpeg_roundtrip",
+    "line_kernels",
     "list_noise",
     "mosaic",
     "pack_rggb",
     "poisson_gaussian",
+    "rasterize",
     "register_noise",
+    "shake_trajectories",
     "unprocess",
     "unprocess_raw",
 ]

@@ -30,8 +30,9 @@ class NoiseResult(NamedTuple):
 
     ``noise_map`` has the shape of ``noisy`` and holds the per-pixel noise level in the same
     [0, 1] units as the images: the standard deviation of the added noise, except for CBDNet's
-    models, whose ground truth is by definition ``sigma_c + L * sigma_s``. ``params`` maps names
-    to per-sample tensors (first dimension = N).
+    models, whose ground truth is by definition ``sigma_c + L * sigma_s``, and ``rain_streaks``,
+    whose map is the streak layer it added. ``params`` maps names to per-sample tensors (first
+    dimension = N).
     """
 
     noisy: Tensor
@@ -199,6 +200,12 @@ def channel_ranges(
             )
         return [as_range(v, f"{what}[{i}]") for i, v in enumerate(value)]
     return [as_range(value, what)] * channels  # type: ignore[arg-type]
+
+
+def range_config(value: tuple[float, float]) -> float | list[float]:
+    """A config value: the number when ``low == high``, else ``[low, high]``."""
+    low, high = value
+    return low if low == high else [low, high]
 
 
 def listed_ranges(ranges: list[tuple[float, float]]) -> list[float] | list[list[float]]:
