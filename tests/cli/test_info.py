@@ -42,6 +42,7 @@ def test_json_output(capsys: pytest.CaptureFixture[str]) -> None:
         "exif_orientation": 1,
         "orientation_applied": "none",
         "icc_profile": False,
+        "camera": None,
     }
 
 
@@ -76,3 +77,72 @@ def test_system_lines(capsys: pytest.CaptureFixture[str]) -> None:
 def test_no_file_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["info"]) == 2
     assert capsys.readouterr().err == "restorekit info: error: give FILE... or --system\n"
+
+
+def _profiled_photo(tmp_path: Path) -> tuple[Path, Path]:
+    """A JPEG from a "NIKON D800" at ISO 2400 and a tiny profile file in darktable's format."""
+    profile = {"name": "", "a": [2e-5, 1e-5, 3e-5], "b": [1e-7, 1e-7, 2e-7]}
+    data = {
+        "version": 0,
+        "noiseprofiles": [
+            {
+                "maker": "Nikon",
+                "models": [
+                    {
+                        "comment": "",
+                        "model": "D800",
+                        "profiles": [
+                            {**profile, "iso": 1600},
+                            {**profile, "iso": 3200, "a": [4e-5, 3e-5, 5e-5]},
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    profiles = tmp_path / "noiseprofiles.json"
+    profiles.write_text(json.dumps(data))
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "NIKON CORPORATION", "NIKON D800"
+    exif.get_ifd(0x8769)[0x8827] = 2400
+    exif[0x8769] = 0
+    photo = tmp_path / "photo.jpg"
+    Image.new("RGB", (6, 4)).save(photo, exif=exif)
+    return photo, profiles
+
+
+def test_camera_profile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    photo, profiles = _profiled_photo(tmp_path)
+    assert main(["info", str(photo), "--profiles", str(profiles)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        f"{photo}: JPEG, 6x4, RGB, 8-bit, no EXIF rotation, make NIKON CORPORATION, "
+        "model NIKON D800, ISO 2400",
+        "  darktable noise profile: Nikon D800, ISO 2400 (interpolated between ISO 1600 and "
+        "3200): a = R 3e-05 G 2e-05 B 4e-05; b = R 1e-07 G 1e-07 B 2e-07",
+    ]
+    assert (
+        main(["info", "--json", "--camera-profile", "--profiles", str(profiles), str(photo)]) == 0
+    )
+    info = json.loads(capsys.readouterr().out)
+    assert info["camera"]["iso"] == 2400
+    assert info["noise_profile"]["between"] == [1600, 3200]
+    assert info["noise_profile"]["a"] == pytest.approx([3e-5, 2e-5, 4e-5])
+
+
+def test_camera_profile_errors_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    photo, profiles = _profiled_photo(tmp_path)
+    plain = tmp_path / "plain.png"
+    Image.new("RGB", (4, 4)).save(plain)
+    assert main(["info", "--camera-profile", "--profiles", str(profiles), str(plain)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out.startswith(f"{plain}: PNG")
+    assert captured.err == (
+        f"restorekit info: error: {plain}: no EXIF make, model, ISO: "
+        "cannot pick a camera noise profile\n"
+    )
+    assert main(["info", "--profiles", str(tmp_path / "none.json"), str(photo)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("restorekit info: error: ") and err.count("\n") == 1

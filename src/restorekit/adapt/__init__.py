@@ -6,7 +6,8 @@ and writes a model file that loads wherever a model loads. ``calibrate(pairs_dir
 fits Poisson-Gaussian and CBDNet-form noise models to the same pairs (the CBDNet camera chain
 through a response curve, too) and writes the ``data.noise`` section that makes synthetic
 pre-training (``configs/aindnet_sn.yaml``) match the camera, with the fit as JSON and a
-variance-against-intensity plot.
+variance-against-intensity plot. ``NoiseProfiles.load().lookup(make, model, iso)`` reads a
+camera's raw noise from darktable's noise profiles (zero pairs; issue #21).
 """
 
 from restorekit.adapt.calibrate import (
@@ -30,26 +31,38 @@ from restorekit.adapt.pairs import (
     load_pairs,
     split_holdout,
 )
+from restorekit.adapt.profiles import (
+    CameraProfiles,
+    NoiseProfile,
+    NoiseProfiles,
+    find_profiles_file,
+    profile_search_paths,
+)
 
 __all__ = [
     "AdaptOptions",
     "AdaptResult",
     "CalibrationResult",
     "CameraNoiseFit",
+    "CameraProfiles",
     "Holdout",
     "NoiseBins",
     "NoiseFit",
+    "NoiseProfile",
+    "NoiseProfiles",
     "Pair",
     "PairDataset",
     "PairFiles",
     "adapt",
     "calibrate",
     "find_pairs",
+    "find_profiles_file",
     "fit_camera_noise",
     "fit_noise",
     "load_pair",
     "load_pairs",
     "measure_noise",
+    "profile_search_paths",
     "save_noise_plot",
     "split_holdout",
 ]

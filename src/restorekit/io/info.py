@@ -5,6 +5,7 @@ from __future__ import annotations
 from os import PathLike
 from typing import Any
 
+from restorekit.io.exif import CameraInfo, read_camera
 from restorekit.io.images import read_image
 
 ORIENTATIONS = {
@@ -22,12 +23,16 @@ ORIENTATIONS = {
 def image_info(path: str | PathLike[str]) -> dict[str, Any]:
     """A JSON-able summary of an image: format, size after orientation, channels, depth, EXIF.
 
+    ``camera`` holds the EXIF make, model, ISO, exposure time (s) and f-number (each None when
+    absent), or is None when the file has none of them.
+
     ``bit_depth`` is the depth the image is written back with as PNG: 16 for a float TIFF, whose
     ``source_mode`` ends in ``;F16``, ``;F32`` or ``;F64`` (its float width).
 
     Reads and decodes the whole file, so a truncated or corrupt file raises ``RestoreKitError``.
     """
     _image, meta = read_image(path)
+    camera = read_camera(path).as_dict()
     return {
         "path": str(meta.path),
         "format": meta.format,
@@ -40,11 +45,13 @@ def image_info(path: str | PathLike[str]) -> dict[str, Any]:
         "exif_orientation": meta.orientation,
         "orientation_applied": ORIENTATIONS[meta.orientation],
         "icc_profile": meta.icc_profile is not None,
+        "camera": camera if any(v is not None for v in camera.values()) else None,
     }
 
 
 def describe_image(path: str | PathLike[str]) -> str:
-    """One line about an image, e.g. ``a.jpg: JPEG, 640x480, RGB, 8-bit, EXIF orientation 1``."""
+    """One line about an image, e.g. ``a.jpg: JPEG, 640x480, RGB, 8-bit, no EXIF rotation``,
+    followed by the EXIF camera fields present (``make Canon, model Canon EOS R5, ISO 800``)."""
     info = image_info(path)
     channels = info["channels"]
     if info["source_mode"].startswith("P"):
@@ -63,4 +70,6 @@ def describe_image(path: str | PathLike[str]) -> str:
     parts = [info["format"], f"{info['width']}x{info['height']}", channels, depth, orientation]
     if info["icc_profile"]:
         parts.append("ICC profile")
+    if info["camera"] is not None:
+        parts.append(CameraInfo(**info["camera"]).describe())
     return f"{info['path']}: {', '.join(parts)}"

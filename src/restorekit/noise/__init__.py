@@ -1,5 +1,5 @@
 """Synthetic degradations on the training device: noise (AWGN, Poisson-Gaussian, CBDNet camera,
-unprocessing), rain streaks and camera-shake motion blur.
+a camera profiled by darktable, unprocessing), rain streaks and camera-shake motion blur.
 
 Objects (house rule 4) take an explicit ``torch.Generator``, keep ``sample`` and ``apply``
 apart and never change during a call; ``build_noise(name, **kwargs)`` builds them from a recipe.
@@ -43,6 +43,7 @@ from restorekit.noise.gaussian import (
     poisson_gaussian,
 )
 from restorekit.noise.jpeg import jpeg_roundtrip
+from restorekit.noise.profiled import ProfiledCamera, ProfiledNoiseLevel, RawPoissonGaussian
 from restorekit.noise.rain import RainStreaks, line_kernels
 from restorekit.noise.registry import build_noise, list_noise, register_noise
 from restorekit.noise.stored import Stored
@@ -67,7 +68,10 @@ __all__ = [
     "NoiseModel",
     "NoiseResult",
     "PoissonGaussian",
+    "ProfiledCamera",
+    "ProfiledNoiseLevel",
     "RainStreaks",
+    "RawPoissonGaussian",
     "Signal",
     "SplitBy",
     "Stage",
