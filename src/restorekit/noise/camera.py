@@ -261,30 +261,31 @@ class JPEG(Stage):
         return Signal(image, signal.linear, signal.noise_map, signal.cfa)
 
 
-@register_noise("cbdnet")
-class CBDNetCamera(NoiseChain):
-    """CBDNet's camera noise pipeline (AddNoiseMosai.m) with its sampling defaults.
+class CameraChain(NoiseChain):
+    """A sensor noise model inside CBDNet's camera chain: inverse response curve -> noise level
+    -> per Bayer pattern (mosaic -> sensor noise -> demosaic) -> response curve -> optional JPEG.
+
+    Subclasses give the two stages that differ (``level``: the per-image noise parameters and the
+    ground-truth map; ``noise``: the noise added at each photosite) and their own arguments.
 
     Args:
-        sigma_s, sigma_c: fixed value or ``[low, high]`` range, drawn per image and channel, or
-            a list of three ranges, one per channel (R, G, B).
         crf_bank: folder with CBDNet's DoRF .mat files, a :class:`CRFBank`, or ``None`` /
             ``"builtin"`` for the built-in parametric bank.
         crf: curve index (or list of indices) to draw from; ``None`` = the whole bank.
-        bayer: option name or list of names from :data:`CBDNET_BAYER`; default all five.
-        jpeg: ``None`` (no JPEG, AINDNet), a quality or a ``[low, high]`` range (CBDNet: 60..100).
+        bayer: option name or list of names from :data:`CBDNET_BAYER`.
+        jpeg: ``None`` (no JPEG), a quality or a ``[low, high]`` range.
         demosaic_bits: integer depth of MATLAB's demosaic (16) or ``None`` for float.
     """
 
     def __init__(
         self,
-        sigma_s: Range | Sequence[Range] = (0.0, 0.16),
-        sigma_c: Range | Sequence[Range] = (0.0, 0.06),
-        crf_bank: CRFBank | str | PathLike[str] | None = None,
-        crf: int | Sequence[int] | None = None,
-        bayer: str | Sequence[str] = CBDNET_BAYER,
-        jpeg: int | Sequence[int] | None = None,
-        demosaic_bits: int | None = 16,
+        level: Stage,
+        noise: Stage,
+        crf_bank: CRFBank | str | PathLike[str] | None,
+        crf: int | Sequence[int] | None,
+        bayer: str | Sequence[str],
+        jpeg: int | Sequence[int] | None,
+        demosaic_bits: int | None,
     ) -> None:
         self.bank = CRFBank.resolve(crf_bank)
         source = self.bank.source
@@ -292,12 +293,12 @@ class CBDNetCamera(NoiseChain):
         choices = [crf] if isinstance(crf, int) else crf
         patterns = [bayer] if isinstance(bayer, str) else list(bayer)
         self._inverse = InverseCRF(self.bank, choices)
-        self._level = CBDNetNoiseLevel(sigma_s, sigma_c)
+        self._level = level
         self._mosaic = Mosaic(patterns)
         self._demosaic = Demosaic(demosaic_bits)
         self._jpeg = None if jpeg is None else JPEG(jpeg)
-        sensor = SplitBy("bayer", [self._mosaic, CBDNetNoise(), self._demosaic])
-        stages = [self._inverse, self._level, sensor, CRF(self.bank)]
+        sensor = SplitBy("bayer", [self._mosaic, noise, self._demosaic])
+        stages = [self._inverse, level, sensor, CRF(self.bank)]
         super().__init__(stages if self._jpeg is None else [*stages, self._jpeg])
 
     def config(self) -> dict[str, Any]:
@@ -314,7 +315,7 @@ class CBDNetCamera(NoiseChain):
     def apply(
         self, x: Tensor, params: Mapping[str, Tensor], *, generator: torch.Generator
     ) -> NoiseResult:
-        check_batch(x, channels=(3,), what="cbdnet")
+        check_batch(x, channels=(3,), what=self.name or type(self).__name__)
         return super().apply(x, params, generator=generator)
 
     def describe(self, params: Mapping[str, Tensor], index: int) -> dict[str, Any]:
@@ -322,6 +323,32 @@ class CBDNetCamera(NoiseChain):
         out["bayer"] = CBDNET_BAYER[out["bayer"]]
         out["crf_name"] = self.bank.names[out["crf"]]
         return out
+
+
+@register_noise("cbdnet")
+class CBDNetCamera(CameraChain):
+    """CBDNet's camera noise pipeline (AddNoiseMosai.m) with its sampling defaults.
+
+    Args:
+        sigma_s, sigma_c: fixed value or ``[low, high]`` range, drawn per image and channel, or
+            a list of three ranges, one per channel (R, G, B).
+        crf_bank, crf, jpeg, demosaic_bits: as :class:`CameraChain` (``jpeg=None``: no JPEG, as
+            AINDNet; CBDNet draws 60..100).
+        bayer: default all five options of :data:`CBDNET_BAYER` (four patterns and none).
+    """
+
+    def __init__(
+        self,
+        sigma_s: Range | Sequence[Range] = (0.0, 0.16),
+        sigma_c: Range | Sequence[Range] = (0.0, 0.06),
+        crf_bank: CRFBank | str | PathLike[str] | None = None,
+        crf: int | Sequence[int] | None = None,
+        bayer: str | Sequence[str] = CBDNET_BAYER,
+        jpeg: int | Sequence[int] | None = None,
+        demosaic_bits: int | None = 16,
+    ) -> None:
+        level = CBDNetNoiseLevel(sigma_s, sigma_c)
+        super().__init__(level, CBDNetNoise(), crf_bank, crf, bayer, jpeg, demosaic_bits)
 
 
 def _validate_indices(value: Tensor, high: int, what: str) -> Tensor:

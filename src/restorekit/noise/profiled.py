@@ -30,10 +30,10 @@ import torch
 from torch import Tensor
 
 from restorekit.errors import RestoreKitError
-from restorekit.noise.base import NoiseResult, Params, check_batch, randn, spatial
+from restorekit.noise.base import Params, randn, spatial
 from restorekit.noise.bayer import BAYER_PATTERNS, site_map
-from restorekit.noise.camera import CBDNET_BAYER, CRF, JPEG, Demosaic, InverseCRF, Mosaic
-from restorekit.noise.chain import NoiseChain, Signal, SplitBy, Stage
+from restorekit.noise.camera import CameraChain
+from restorekit.noise.chain import Signal, Stage
 from restorekit.noise.crf import CRFBank
 from restorekit.noise.registry import register_noise
 
@@ -113,7 +113,7 @@ class RawPoissonGaussian(Stage):
 
 
 @register_noise("profiled")
-class ProfiledCamera(NoiseChain):
+class ProfiledCamera(CameraChain):
     """A profiled camera's raw noise through CBDNet's camera chain (module docstring).
 
     Args:
@@ -138,39 +138,5 @@ class ProfiledCamera(NoiseChain):
         jpeg: int | Sequence[int] | None = None,
         demosaic_bits: int | None = 16,
     ) -> None:
-        self.bank = CRFBank.resolve(crf_bank)
-        source = self.bank.source
-        self._crf_bank = None if source == "builtin" else source
-        choices = [crf] if isinstance(crf, int) else crf
-        patterns = [bayer] if isinstance(bayer, str) else list(bayer)
-        self._inverse = InverseCRF(self.bank, choices)
-        self._level = ProfiledNoiseLevel(a, b)
-        self._mosaic = Mosaic(patterns)
-        self._demosaic = Demosaic(demosaic_bits)
-        self._jpeg = None if jpeg is None else JPEG(jpeg)
-        sensor = SplitBy("bayer", [self._mosaic, RawPoissonGaussian(), self._demosaic])
-        stages = [self._inverse, self._level, sensor, CRF(self.bank)]
-        super().__init__(stages if self._jpeg is None else [*stages, self._jpeg])
-
-    def config(self) -> dict[str, Any]:
-        choices = self._inverse.choices
-        return {
-            **self._level.config(),
-            "crf_bank": self._crf_bank,
-            "crf": list(choices) if len(choices) < len(self.bank) else None,
-            "bayer": list(self._mosaic.patterns),
-            "jpeg": None if self._jpeg is None else list(self._jpeg.quality),
-            "demosaic_bits": self._demosaic.bits,
-        }
-
-    def apply(
-        self, x: Tensor, params: Mapping[str, Tensor], *, generator: torch.Generator
-    ) -> NoiseResult:
-        check_batch(x, channels=(3,), what="profiled")
-        return super().apply(x, params, generator=generator)
-
-    def describe(self, params: Mapping[str, Tensor], index: int) -> dict[str, Any]:
-        out = super().describe(params, index)
-        out["bayer"] = CBDNET_BAYER[out["bayer"]]
-        out["crf_name"] = self.bank.names[out["crf"]]
-        return out
+        level = ProfiledNoiseLevel(a, b)
+        super().__init__(level, RawPoissonGaussian(), crf_bank, crf, bayer, jpeg, demosaic_bits)
