@@ -19,11 +19,12 @@ import torch
 from torch import Tensor
 
 from restorekit.errors import RestoreKitError
-from restorekit.noise.base import NoiseModel, NoiseResult, Params, as_range, uniform
+from restorekit.noise.base import NoiseModel, NoiseResult, Params, uniform
+from restorekit.noise.camera import JPEG
 from restorekit.noise.jpeg import jpeg_roundtrip
 from restorekit.noise.registry import build_noise, register_noise
 
-FLOAT, ROUNDED, JPEG = 0, 1, 2
+FLOAT, ROUNDED, COMPRESSED = 0, 1, 2
 """The values of the ``stored`` parameter: kept float, rounded to 8 bits, JPEG."""
 
 
@@ -57,20 +58,15 @@ class Stored(NoiseModel):
                 raise RestoreKitError(f"stored: {what} must be a probability in [0, 1], got {p}")
         if float(quantize) + float(jpeg) > 1.0:
             raise RestoreKitError(f"stored: quantize + jpeg must be <= 1, got {quantize} + {jpeg}")
-        low, high = as_range(jpeg_quality, "stored: jpeg_quality", minimum=1)
-        if high > 100 or low != int(low) or high != int(high):
-            raise RestoreKitError(
-                f"stored: jpeg_quality must be integers in 1..100, got {low, high}"
-            )
         self.quantize, self.jpeg = float(quantize), float(jpeg)
-        self.jpeg_quality = (int(low), int(high))
+        self._jpeg = JPEG(jpeg_quality)
 
     def config(self) -> dict[str, Any]:
         return {
             "noise": {"name": self.inner.name, "kwargs": self.inner.config()},
             "quantize": self.quantize,
             "jpeg": self.jpeg,
-            "jpeg_quality": list(self.jpeg_quality),
+            "jpeg_quality": list(self._jpeg.quality),
         }
 
     def sample(
@@ -80,12 +76,8 @@ class Stored(NoiseModel):
         u = uniform((batch_size,), 0.0, 1.0, generator, device)
         stored = torch.full((batch_size,), FLOAT, dtype=torch.int64, device=u.device)
         stored[u < self.jpeg + self.quantize] = ROUNDED
-        stored[u < self.jpeg] = JPEG
-        low, high = self.jpeg_quality
-        quality = torch.randint(
-            low, high + 1, (batch_size,), generator=generator, device=generator.device
-        )
-        return {**params, "stored": stored, "jpeg_quality": quality.to(device)}
+        stored[u < self.jpeg] = COMPRESSED
+        return {**params, "stored": stored, **self._jpeg.sample(batch_size, generator, device)}
 
     def apply(
         self, x: Tensor, params: Mapping[str, Tensor], *, generator: torch.Generator
@@ -97,7 +89,7 @@ class Stored(NoiseModel):
         rounded = stored == ROUNDED
         if bool(rounded.any()):
             noisy[rounded] = noisy[rounded].clamp(0, 1).mul(255).round().div(255)
-        compressed = (stored == JPEG).nonzero().flatten()
+        compressed = (stored == COMPRESSED).nonzero().flatten()
         if compressed.numel():
             quality = params["jpeg_quality"].to(noisy.device)[compressed]
             noisy[compressed] = jpeg_roundtrip(noisy[compressed], quality)
