@@ -64,7 +64,7 @@ from restorekit.errors import OutputWriteError, RestoreKitError
 from restorekit.infer.loading import DEFAULT_MODEL, model_channels, model_max_tile
 from restorekit.infer.memory import training_budget
 from restorekit.infer.precision import select_device
-from restorekit.infer.targets import check_output_file
+from restorekit.io.targets import check_output_file
 from restorekit.models.transfer import freeze_for_transfer
 from restorekit.train.batches import TrainBatches
 from restorekit.train.budget import check_patch_size, check_step_memory, step_memory

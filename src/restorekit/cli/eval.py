@@ -156,7 +156,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Check --out, build the spec, run it, print the table (or the export folder)."""
     from restorekit.eval import EvalReport, EvalSpec, run_eval
-    from restorekit.infer.targets import check_output_folder
+    from restorekit.io.targets import check_output_folder
 
     check_output_folder(args.out, "the output folder (--out)")
     spec = EvalSpec(

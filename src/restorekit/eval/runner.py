@@ -34,8 +34,8 @@ from restorekit.eval.protocols import (
 )
 from restorekit.eval.report import EvalReport, ImageRecord
 from restorekit.infer.precision import PRECISIONS
-from restorekit.infer.targets import check_output_folder
 from restorekit.infer.tiling import check_tile_size
+from restorekit.io.targets import check_output_folder
 
 PROTOCOLS = ("gaussian", "pairs", "derain", "deblur", "sidd-val", "dnd-export")
 

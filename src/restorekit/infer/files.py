@@ -14,7 +14,7 @@ atomically, so a failure never leaves a partial file. Output names:
 Noise maps (``noise_map``) follow the same rule with ``<stem>_noise_map.png``.
 
 An output that would replace one of the inputs, two inputs mapped to one output, or an output
-folder that cannot be created or written in (``restorekit.infer.targets``) is an error raised
+folder that cannot be created or written in (``restorekit.io.targets``) is an error raised
 before anything is read or written. When a directory or glob is expanded, files whose stem
 already ends in ``_denoised`` (our earlier outputs) are skipped, so a second run over a folder
 does not denoise its own results.
@@ -41,9 +41,9 @@ from restorekit.infer.memory import MemoryModel
 from restorekit.infer.outputs import model_device
 from restorekit.infer.precision import check_precision, choose_precision
 from restorekit.infer.restore import Tile, measure_memory, restore_output
-from restorekit.infer.targets import check_output_file
 from restorekit.infer.tiling import check_tile_size
 from restorekit.io import IMAGE_EXTENSIONS, is_image_path, list_images, read_image, write_image
+from restorekit.io.targets import check_output_file
 
 SUFFIX = "_denoised"
 NOISE_MAP_SUFFIX = "_noise_map"

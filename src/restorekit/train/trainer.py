@@ -41,7 +41,7 @@ from restorekit.errors import RestoreKitError
 from restorekit.infer.loading import model_channels, model_size_multiple
 from restorekit.infer.memory import training_budget
 from restorekit.infer.precision import check_precision
-from restorekit.infer.targets import check_output_folder
+from restorekit.io.targets import check_output_folder
 from restorekit.models import build_model, transfer_parameters
 from restorekit.noise import build_noise
 from restorekit.train import distributed

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from restorekit.errors import RestoreKitError
-from restorekit.infer.targets import check_output_file, check_output_folder
 from restorekit.infer.tiling import check_tile_size, smallest_tile
+from restorekit.io.targets import check_output_file, check_output_folder
 
 PROC = Path("/proc/self").is_dir()
 
