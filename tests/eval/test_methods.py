@@ -212,3 +212,21 @@ def test_local_stats_option_reaches_the_model_and_lifts_max_tile(tiny_checkpoint
     assert model_max_tile(local.model) is None
     plain.model.max_tile = 64
     assert model_max_tile(plain.model) == 64
+
+
+def test_auto_precision_is_decided_once_per_model(
+    tiny_checkpoint: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from restorekit.eval import methods
+
+    calls: list[str] = []
+
+    def choose(model, x, precision):
+        calls.append(precision)
+        return "fp32"
+
+    monkeypatch.setattr(methods, "choose_precision", choose)
+    method = build_method(str(tiny_checkpoint), device="cpu", precision="auto")
+    for _ in range(3):
+        method.run(np.random.default_rng(0).random((3, 32, 32), dtype=np.float32), None)
+    assert calls == ["auto"] and method.describe()["precision"] == "auto -> fp32"

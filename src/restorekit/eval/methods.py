@@ -20,7 +20,7 @@ from torch import nn
 
 from restorekit.errors import RestoreKitError
 from restorekit.infer.loading import model_max_tile
-from restorekit.infer.precision import select_device
+from restorekit.infer.precision import choose_precision, select_device
 from restorekit.infer.restore import restore
 from restorekit.models.layers.norm import local_stats_size, set_local_stats
 
@@ -309,6 +309,7 @@ class ModelMethod(Method):
         self.source = source
         self.metadata = dict(metadata or {})
         self.tile, self.overlap, self.tta, self.precision = tile, overlap, tta, precision
+        self.resolved: str | None = None
         self.in_channels = model_in_channels(model, self.metadata)
         parameter = next(model.parameters(), None)
         self.device = parameter.device if parameter is not None else torch.device("cpu")
@@ -358,7 +359,9 @@ class ModelMethod(Method):
                     f"model '{self.name}' expects {self.in_channels}-channel input, "
                     f"the image has {channels}"
                 )
-        options = {"overlap": self.overlap, "tta": self.tta, "precision": self.precision}
+        if self.resolved is None:  # "auto" is decided once, on the first image, as denoise does
+            self.resolved = choose_precision(self.model, x, self.precision)
+        options = {"overlap": self.overlap, "tta": self.tta, "precision": self.resolved}
         out = restore(self.model, x, tile=self.tile, **options)
         result = out.float().cpu().numpy()[0]
         if result.shape[0] != channels:
@@ -379,7 +382,9 @@ class ModelMethod(Method):
             "max_tile": model_max_tile(self.model),
             "overlap": self.overlap if self.tile else None,
             "tta": "x8 (flips and rotations, averaged)" if self.tta else "none",
-            "precision": self.precision,
+            "precision": self.precision
+            if self.resolved in (None, self.precision)
+            else f"{self.precision} -> {self.resolved}",
             "local_stats": local_stats_size(self.model),
             "input_channels": self.in_channels,
         }
