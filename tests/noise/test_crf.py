@@ -92,3 +92,10 @@ def test_from_dorf_errors(tmp_path: Path) -> None:
     (tmp_path / "other" / "dorfCurvesInv.mat").write_bytes(b"not a mat file")
     with pytest.raises(RestoreKitError, match=r"201_CRF_data\.mat"):
         CRFBank.from_dorf(tmp_path / "other")
+
+
+def test_lookup_of_a_permuted_batch_equals_the_contiguous_one() -> None:
+    bank = CRFBank.builtin()
+    x = torch.rand(1, 16, 12, 3).permute(0, 3, 1, 2)  # channels-last view of NCHW
+    index = torch.tensor([5])
+    assert torch.equal(bank.icrf(x, index), bank.icrf(x.contiguous(), index))

@@ -93,7 +93,7 @@ class CRFBank:
         table = table.to(values.device)
         offset = (index.to(values.device, torch.float32) * GRID).view(n, *([1] * (values.ndim - 1)))
         pos = values.float().clamp(0.0, 1.0).mul_(GRID - 1).add_(0.5).floor_().add_(offset)
-        flat_index = pos.view(-1).to(torch.int32)
+        flat_index = pos.reshape(-1).to(torch.int32)  # any layout (a permuted input too)
         del pos  # the output can reuse its memory (fewer fresh pages per call)
         return table.view(-1).index_select(0, flat_index).view(values.shape).to(values.dtype)
 
