@@ -21,6 +21,7 @@ from restorekit.eval import (
     GaussianProtocol,
     NoisyMethod,
     SiddValProtocol,
+    build_method,
     evaluate,
     run_eval,
 )
@@ -93,7 +94,7 @@ def test_figure_columns(clean_dir: Path) -> None:
     rows = report.figures["gaussian-Tiny-s15"]
     assert [r.image for r in rows] == ["00.png", "01.png"]
     captions = [caption.split("\n")[0] for caption, _ in rows[0].panels]
-    assert captions == ["noisy", "blur3", "clean"]
+    assert captions == ["noisy input", "blur3", "clean"]
     assert all(panel.shape == (1, 16, 16) for _, panel in rows[0].panels)
     alone = evaluate(protocols, _methods()[1:], None, figure_images=1, progress=False)
     first = alone.figures["gaussian-Tiny-s15"][0].panels
@@ -220,3 +221,17 @@ def test_derain_is_always_scored_on_y_deblur_on_rgb_unless_asked(tmp_path: Path)
     assert isinstance(deblur, DeblurProtocol) and deblur.metrics[0].name == "uint8-b1"
     (deblur_y,) = build_protocols(EvalSpec(protocol="deblur", y_channel=True, **common))
     assert deblur_y.metrics[0].y_channel
+
+
+def test_derain_figure_and_table_name_the_rainy_input(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    for folder in ("input", "target"):
+        (tmp_path / "R" / folder).mkdir(parents=True)
+        image = rng.integers(0, 256, (24, 24, 3), dtype=np.uint8)
+        Image.fromarray(image).save(tmp_path / "R" / folder / "a.png")
+    methods = [build_method("input"), FunctionMethod("blur3", _blur, "stand-in")]
+    report = evaluate([DerainProtocol(tmp_path / "R")], methods, None, progress=False)
+    (row,) = report.figures["derain-R"]
+    assert [c.split("\n")[0] for c, _ in row.panels] == ["rainy input", "blur3", "clean"]
+    assert {r.method for r in report.records} == {"input", "blur3"}
+    assert report.methods[0]["kind"] == "degraded input"

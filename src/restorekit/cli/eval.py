@@ -6,9 +6,9 @@ Examples::
         --methods noisy,bm3d,runs/gray/model.safetensors --out runs/set12
     restorekit eval --protocol pairs --dataset data/PolyU --split-file data/PolyU/split.json \\
         --split test --methods noisy,bm3d,model.safetensors --out runs/polyu
-    restorekit eval --protocol derain --dataset data/Rain100L --methods noisy,model.safetensors \\
+    restorekit eval --protocol derain --dataset data/Rain100L --methods input,model.safetensors \\
         --out runs/rain100l
-    restorekit eval --protocol deblur --dataset data/GoPro/test --methods noisy,model.safetensors \\
+    restorekit eval --protocol deblur --dataset data/GoPro/test --methods input,model.safetensors \\
         --out runs/gopro
     restorekit eval --protocol sidd-val --noisy-mat ValidationNoisyBlocksSrgb.mat \\
         --gt-mat ValidationGtBlocksSrgb.mat --methods noisy,model.safetensors --out runs/sidd
@@ -66,10 +66,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=_words,
         metavar="LIST",
         default=("noisy",),
-        help="comma-separated: noisy; bm3d or ffdnet (sigma: the protocol's, else estimated), "
-        "bm3d:SIGMA / ffdnet:SIGMA (8-bit units), bm3d:oracle / ffdnet:oracle (best sigma per "
-        "image from a grid, scored against the clean image: an upper bound); a bundled model "
-        "name or a checkpoint path (default: noisy)",
+        help="comma-separated: noisy (or input: the degraded input); bm3d or ffdnet (sigma: "
+        "the protocol's, else estimated), bm3d:SIGMA / ffdnet:SIGMA (8-bit units), "
+        "bm3d:oracle / ffdnet:oracle (best sigma per image from a grid, scored against the "
+        "clean image: an upper bound); a bundled model name or a checkpoint path (default: "
+        "noisy)",
     )
     parser.add_argument(
         "--out",

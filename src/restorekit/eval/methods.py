@@ -46,10 +46,12 @@ class Method(ABC):
 
 
 class NoisyMethod(Method):
-    """The noisy input itself, scored through the protocol's metric variant (for the 8-bit
-    variants it is clamped to [0,1] and rounded like every other output)."""
+    """The noisy (or rainy, blurry) input itself, scored through the protocol's metric variant
+    (for the 8-bit variants it is clamped to [0,1] and rounded like every other output);
+    ``name`` is how the table calls it: ``noisy`` or ``input``."""
 
-    name = "noisy"
+    def __init__(self, name: str = "noisy") -> None:
+        self.name = name
 
     def run(self, noisy: np.ndarray, sigma: float | None) -> MethodResult:
         return noisy, {}
@@ -57,7 +59,7 @@ class NoisyMethod(Method):
     def describe(self) -> dict[str, Any]:
         return {
             "name": self.name,
-            "kind": "noisy input",
+            "kind": "degraded input",
             "note": "the input given to every method, scored like an output",
         }
 
@@ -400,13 +402,14 @@ def build_method(
     precision: str = "fp32",
     local_stats: int | None = None,
 ) -> Method:
-    """``noisy``; ``bm3d`` or ``ffdnet``, each also as ``:SIGMA`` (8-bit units) or ``:oracle``;
-    or a model name / checkpoint path. The inference options apply to models only."""
+    """``noisy`` or ``input`` (the degraded input); ``bm3d`` or ``ffdnet``, each also as
+    ``:SIGMA`` (8-bit units) or ``:oracle``; or a model name / checkpoint path. The inference
+    options apply to models only."""
     spec = spec.strip()
     if not spec:
         raise RestoreKitError("empty method name in --methods")
-    if spec == "noisy":
-        return NoisyMethod()
+    if spec in ("noisy", "input"):
+        return NoisyMethod(spec)
     kind, _, sigma = spec.partition(":")
     classical = {"bm3d": BM3DMethod, "ffdnet": FFDNetMethod}
     if kind in classical:

@@ -52,6 +52,7 @@ class Protocol(ABC):
     name: str
     label: str
     metrics: tuple[MetricSpec, ...]
+    input_label: ClassVar[str] = "noisy input"  # the degraded input's caption in figures
 
     @abstractmethod
     def __len__(self) -> int:
@@ -300,10 +301,11 @@ class DerainProtocol(PairsProtocol):
     """Rainy/clean pairs: ``root/input/NAME`` with ``root/target/NAME`` (MPRNet's layout of
     Rain100L/H, Test100/1200/2800), scored like the Rain13k papers: the outputs and targets are
     clamped and rounded to uint8 RGB, then PSNR/SSIM on BT.601 Y (``uint8-y``, BasicSR's
-    ``test_y_channel`` as HINet validates). The "noisy" method is the rainy input.
+    ``test_y_channel`` as HINet validates). The "input" (or "noisy") method is the rainy input.
     """
 
     kind = "derain"
+    input_label = "rainy input"
     folders = ("input", "target")
     default_metric = uint8_metric(y_channel=True)
     degradation: ClassVar[dict[str, str]] = {
@@ -322,10 +324,11 @@ class DeblurProtocol(PairsProtocol):
     ``root`` holds ``input/`` and ``target/`` (same file names; MPRNet/HINet's GoPro test
     layout, ``GoPro_samples``) or GoPro's own split folder, ``<sequence>/blur/NAME`` with
     ``<sequence>/sharp/NAME`` (e.g. ``GOPRO_Large/test``), read by :func:`gopro_pairs`.
-    The "noisy" method is the blurry input.
+    The "input" (or "noisy") method is the blurry input.
     """
 
     kind = "deblur"
+    input_label = "blurry input"
     folders = ("input", "target")
     degradation: ClassVar[dict[str, str]] = {
         "type": "motion blur as the test set holds it (GoPro: averaged frames of a 240 fps "

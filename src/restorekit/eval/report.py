@@ -224,7 +224,7 @@ class EvalReport:
             if rows:
                 label = next(p["label"] for p in self.protocols if p["name"] == protocol)
                 path = out / self.figure_name(protocol)
-                save_crops_figure(path, f"{label}: noisy / methods / clean", rows)
+                save_crops_figure(path, f"{label}: input / methods / clean", rows)
                 written.append(path)
         for name, text in (
             ("per_image.csv", self.csv_text()),

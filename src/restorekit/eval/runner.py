@@ -57,7 +57,7 @@ def evaluate(
     """Score every method on every protocol's samples; write the report if ``out_dir`` is given.
 
     Each method sees each image once; every metric variant of the protocol scores that output.
-    The first ``figure_images`` images of each protocol go into its crop figure (noisy input,
+    The first ``figure_images`` images of each protocol go into its crop figure (degraded input,
     each method, clean; captions give the PSNR of the protocol's first metric variant).
     """
     names = [m.name for m in methods]
@@ -80,7 +80,7 @@ def evaluate(
         for index, sample in enumerate(samples):
             keep = index < figure_images
             box = choose_crop(sample.clean, crop_size) if keep else (0, 0, 0, 0)
-            lead = ("noisy input", crop(sample.noisy, box)) if keep else None
+            lead = (protocol.input_label, crop(sample.noisy, box)) if keep else None
             panels: list[tuple[str, np.ndarray]] = []
             for method in methods:
                 start = time.perf_counter()
@@ -109,7 +109,7 @@ def evaluate(
                 if keep:
                     panel = (f"{method.name}\n{scores[0].psnr:.2f} dB", crop(output, box))
                     if isinstance(method, NoisyMethod):
-                        lead = panel
+                        lead = (f"{protocol.input_label}\n{scores[0].psnr:.2f} dB", panel[1])
                     else:
                         panels.append(panel)
             if lead is not None:
