@@ -1,6 +1,6 @@
 """restorekit: real-world image denoising and restoration (AINDNet, HINet and friends).
 
-The public functions (``build_model``, ``load_model``, ``restore``, ``denoise_files``, ``adapt``,
+The public functions (``build_model``, ``load_model``, ``restore``, ``restore_files``, ``adapt``,
 ``calibrate``, ...) come from ``restorekit.api``; they are imported on first use so that
 ``import restorekit`` (and the CLI's ``--help``) stays light.
 """
@@ -20,6 +20,7 @@ __all__ = [
     "load_model",
     "read_metadata",
     "restore",
+    "restore_files",
     "save_model",
 ]
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
         load_model,
         read_metadata,
         restore,
+        restore_files,
         save_model,
     )
 

@@ -8,13 +8,14 @@ model = restorekit.load_model("my_run.safetensors", device="cuda")
 out = model(x).image                                  # x: float32 (N, C, H, W) in [0, 1]
 y = restorekit.restore(model, x, tile="auto", tta=True)   # tiled, x8 self-ensemble
 restorekit.denoise_files(["photos/"], "out/", model="aindnet-real")
+restorekit.restore_files(["rainy/"], "out/", task="derain")    # hinet-derain; or "deblur"
 restorekit.adapt("my_pairs/", "mycam.safetensors", base="aindnet-real")   # few-shot transfer
 restorekit.calibrate("my_pairs/")                     # fit the camera's noise model
 ```
 """
 
 from restorekit.adapt import adapt, calibrate
-from restorekit.infer import denoise_files, restore
+from restorekit.infer import denoise_files, restore, restore_files
 from restorekit.models import build_model, list_models
 from restorekit.weights import load_model, read_metadata, save_model
 
@@ -27,5 +28,6 @@ __all__ = [
     "load_model",
     "read_metadata",
     "restore",
+    "restore_files",
     "save_model",
 ]

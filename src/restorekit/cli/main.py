@@ -21,6 +21,7 @@ from restorekit.runtime import prefer_passive_wait, set_threads, tune_malloc
 
 COMMANDS = (
     "denoise",
+    "restore",
     "train",
     "eval",
     "synth",

@@ -2,12 +2,12 @@
 
 Functions, not model methods: each takes a model (any callable returning a tensor or a
 RestorationOutput) and a tensor, so they compose: ``restore`` = precision + optional TTA per
-tile + optional tiling. ``denoise_files`` is what `restorekit denoise` runs; ``export_onnx``
-what `restorekit export --onnx` runs.
+tile + optional tiling. ``restore_files`` is what `restorekit restore` and `denoise` run;
+``export_onnx`` what `restorekit export --onnx` runs.
 """
 
 from restorekit.infer.ensemble import Ensemble
-from restorekit.infer.files import denoise_files
+from restorekit.infer.files import denoise_files, restore_files
 from restorekit.infer.loading import DEFAULT_MODEL, load_models, prepare_model
 from restorekit.infer.memory import auto_tile, available_memory, estimate_memory, memory_budget
 from restorekit.infer.onnx import export_onnx
@@ -31,6 +31,7 @@ __all__ = [
     "memory_budget",
     "prepare_model",
     "restore",
+    "restore_files",
     "restore_output",
     "select_device",
     "tiled_forward",

@@ -1,12 +1,13 @@
-"""Denoising image files: what `restorekit denoise` does, as one library function.
+"""Restoring image files: what `restorekit restore` and `restorekit denoise` do, as one function.
 
 Inputs are files, directories or glob patterns. Each output keeps its input's format, bit depth,
 gray/colour and alpha (``restorekit.io.write_image`` with the input's metadata) and is written
 atomically, so a failure never leaves a partial file. Output names:
 
-- no ``output``: ``<stem>_denoised<ext>`` next to each input;
+- no ``output``: ``<stem><suffix><ext>`` next to each input, the suffix of the task
+  (``_denoised``, ``_derained``, ``_deblurred``: ``restorekit.infer.tasks``);
 - ``output`` an existing directory, a path without an extension, or one ending in ``/``:
-  ``<stem>_denoised<ext>`` in that directory (created if needed);
+  ``<stem><suffix><ext>`` in that directory (created if needed);
 - ``output`` a path with an image extension: that file (one input only; its extension picks the
   format);
 - any other extension (``out.xyz``) is refused rather than guessed to be a folder.
@@ -16,8 +17,8 @@ Noise maps (``noise_map``) follow the same rule with ``<stem>_noise_map.png``.
 An output that would replace one of the inputs, two inputs mapped to one output, or an output
 folder that cannot be created or written in (``restorekit.io.targets``) is an error raised
 before anything is read or written. When a directory or glob is expanded, files whose stem
-already ends in ``_denoised`` (our earlier outputs) are skipped, so a second run over a folder
-does not denoise its own results.
+already ends in the task's suffix (our earlier outputs) are skipped, so a second run over a
+folder does not restore its own results.
 """
 
 from __future__ import annotations
@@ -41,11 +42,12 @@ from restorekit.infer.memory import MemoryModel
 from restorekit.infer.outputs import model_device
 from restorekit.infer.precision import check_precision, choose_precision
 from restorekit.infer.restore import Tile, measure_memory, restore_output
+from restorekit.infer.tasks import TASKS, get_task
 from restorekit.infer.tiling import check_tile_size
 from restorekit.io import IMAGE_EXTENSIONS, is_image_path, list_images, read_image, write_image
 from restorekit.io.targets import check_output_file
 
-SUFFIX = "_denoised"
+SUFFIX = TASKS["denoise"].suffix
 NOISE_MAP_SUFFIX = "_noise_map"
 #: A noise map is saved as ``sigma * NOISE_MAP_GAIN`` (white = sigma 0.1, i.e. 25.5 / 255).
 NOISE_MAP_GAIN = 10.0
@@ -196,10 +198,11 @@ def _read(path: Path) -> tuple[np.ndarray, Any]:
         raise RestoreKitError(f"cannot read image: {err}", path) from err
 
 
-def denoise_files(
+def restore_files(
     inputs: PathArg | Sequence[PathArg],
     output: PathArg | None = None,
     *,
+    task: str = "denoise",
     model: ModelSpec | Sequence[ModelSpec] | None = None,
     tile: Tile = "auto",
     overlap: int = 32,
@@ -210,19 +213,22 @@ def denoise_files(
     max_memory: int | None = None,
     progress: bool | None = None,
 ) -> list[Path]:
-    """Denoise image files; returns the paths written (see the module docstring for names).
+    """Restore image files; returns the paths written (see the module docstring for names).
 
-    ``model``: a bundled name, a model file, a module, or a sequence of those (an ensemble);
-    None is the default model. ``tile``: ``"auto"`` (whole image when it fits the memory budget,
-    see ``restorekit.infer.memory``), None (whole image), a side or (height, width).
+    ``task``: ``denoise``, ``derain`` or ``deblur`` (``restorekit.infer.tasks``): the default
+    model and the output suffix. ``model``: a bundled name, a model file, a module, or a
+    sequence of those (an ensemble); None is the task's default model. ``tile``: ``"auto"``
+    (whole image when it fits the memory budget, see ``restorekit.infer.memory``), None (whole
+    image), a side or (height, width).
     An explicit tile side below ``restorekit.infer.tiling.smallest_tile`` of the model is refused.
     ``noise_map``: a file (one input) or directory for the model's estimated noise-level map,
     saved as a PNG of ``sigma * 10`` (white = sigma 0.1). ``progress``: a tqdm bar on stderr
     (None: when there are several files and stderr is a terminal). ``precision="auto"`` is
     decided once, on the first image (``restorekit.infer.precision.choose_precision``).
     """
-    jobs = plan_jobs(inputs, output, noise_map=noise_map)
-    net = load_models(model, device)
+    chosen = get_task(task)
+    jobs = plan_jobs(inputs, output, noise_map=noise_map, suffix=chosen.suffix)
+    net = load_models(chosen.model if model is None else model, device)
     target = model_device(net)
     check_precision(precision, target)
     multiple = int(getattr(net, "size_multiple", 1))
@@ -267,3 +273,7 @@ def denoise_files(
             _write(job.noise_map, _noise_map_image(out.noise_map, how), bit_depth=depth)
             written.append(job.noise_map)
     return written
+
+
+#: ``restore_files`` for the denoising task (its default), under the name the API has had.
+denoise_files = restore_files

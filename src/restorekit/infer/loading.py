@@ -11,12 +11,13 @@ from torch import nn
 from restorekit.errors import RestoreKitError
 from restorekit.infer.ensemble import Ensemble
 from restorekit.infer.precision import select_device
+from restorekit.infer.tasks import TASKS
 from restorekit.models.layers.norm import local_stats_size
 from restorekit.models.registry import get_entry, list_models
 from restorekit.weights import bundled_models, load_model
 
-#: The model `restorekit denoise` uses without --model (bundled once trained).
-DEFAULT_MODEL = "aindnet-real"
+#: The model `restorekit denoise` uses without --model.
+DEFAULT_MODEL = TASKS["denoise"].model
 
 ModelSpec = str | PathLike[str] | nn.Module
 
@@ -24,9 +25,10 @@ ModelSpec = str | PathLike[str] | nn.Module
 def _load_one(spec: ModelSpec, device: torch.device) -> nn.Module:
     if isinstance(spec, nn.Module):
         return spec.to(device).eval()
-    if str(spec) == DEFAULT_MODEL and DEFAULT_MODEL not in bundled_models():
+    defaults = {task.model for task in TASKS.values()}
+    if str(spec) in defaults and str(spec) not in bundled_models():
         raise RestoreKitError(
-            f"the default model '{DEFAULT_MODEL}' is not bundled with this version yet; pass "
+            f"the default model '{spec}' is not bundled with this version yet; pass "
             "--model NAME_OR_PATH (a restorekit .safetensors file or an official HINet .pth)"
         )
     try:
