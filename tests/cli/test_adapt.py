@@ -34,12 +34,8 @@ def base(tiny_model_file) -> Path:
 
 def test_parser_defaults():
     args = build_parser().parse_args(["adapt", "dir", "-o", "cam.safetensors"])
-    assert (args.base, args.minutes, args.max_steps, args.trainable) == (
-        "aindnet-real",
-        10.0,
-        None,
-        "transfer",
-    )
+    assert (args.base, args.max_steps, args.trainable) == ("aindnet-real", None, "transfer")
+    assert args.minutes is None and args.holdout_by is None  # run(): 10 min / auto with pairs
 
 
 def test_adapt_then_denoise_with_the_result(pairs, base, tmp_path, capsys):

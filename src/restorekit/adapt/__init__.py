@@ -7,7 +7,8 @@ fits Poisson-Gaussian and CBDNet-form noise models to the same pairs (the CBDNet
 through a response curve, too) and writes the ``data.noise`` section that makes synthetic
 pre-training (``configs/aindnet_sn.yaml``) match the camera, with the fit as JSON and a
 variance-against-intensity plot. ``NoiseProfiles.load().lookup(make, model, iso)`` reads a
-camera's raw noise from darktable's noise profiles (zero pairs; issue #21).
+camera's raw noise from darktable's noise profiles, and ``adapt_to_camera("mycam.safetensors",
+camera="NIKON D800", iso=3200, clean="photos/")`` adapts with zero pairs (issue #21).
 """
 
 from restorekit.adapt.calibrate import (
@@ -38,6 +39,13 @@ from restorekit.adapt.profiles import (
     find_profiles_file,
     profile_search_paths,
 )
+from restorekit.adapt.zero_pair import (
+    adapt_to_camera,
+    camera_profile,
+    clean_images,
+    profile_noise,
+    synthetic_pairs,
+)
 
 __all__ = [
     "AdaptOptions",
@@ -54,7 +62,10 @@ __all__ = [
     "PairDataset",
     "PairFiles",
     "adapt",
+    "adapt_to_camera",
     "calibrate",
+    "camera_profile",
+    "clean_images",
     "find_pairs",
     "find_profiles_file",
     "fit_camera_noise",
@@ -62,7 +73,9 @@ __all__ = [
     "load_pair",
     "load_pairs",
     "measure_noise",
+    "profile_noise",
     "profile_search_paths",
     "save_noise_plot",
     "split_holdout",
+    "synthetic_pairs",
 ]

@@ -215,13 +215,15 @@ def adapt(
     names: Sequence[str] | None = None,
     split_file: PathArg | None = None,
     split: str | None = None,
+    origin: dict[str, Any] | None = None,
     **options: Any,
 ) -> AdaptResult:
     """Fine-tune ``options["base"]`` on ``pairs`` and write the result to ``output``.
 
     ``pairs``: a folder (see ``restorekit.adapt.pairs``; ``names`` or ``split_file`` +
-    ``split`` pick some of its pairs) or loaded :class:`Pair` s. ``options`` are the fields of
-    :class:`AdaptOptions`.
+    ``split`` pick some of its pairs) or loaded :class:`Pair` s. ``origin``: where synthetic
+    pairs came from (``restorekit.adapt.zero_pair``: camera, ISO, profile file), recorded in
+    the model's metadata. ``options`` are the fields of :class:`AdaptOptions`.
     """
     selection = {"names": names, "split_file": split_file, "split": split}
     try:
@@ -233,7 +235,7 @@ def adapt(
     try:
         if opts.threads is not None:
             torch.set_num_threads(opts.threads)
-        return _adapt(pairs, output, selection, opts)
+        return _adapt(pairs, output, selection, opts, origin)
     finally:
         torch.set_num_threads(threads)
 
@@ -323,6 +325,7 @@ def _adapt(
     output: PathArg | None,
     selection: dict[str, Any],
     opts: AdaptOptions,
+    origin: dict[str, Any] | None = None,
 ) -> AdaptResult:
     start = time.perf_counter()
     from_folder = isinstance(source, str | PathLike)
@@ -448,7 +451,13 @@ def _adapt(
         "history": history,
         "scoring": SCORING,
         "options": {k: v for k, v in dataclasses.asdict(opts).items() if k != "progress"},
+        **({"synthetic": origin} if origin is not None else {}),
     }
+    what = f"{len(pairs)} pair(s)"
+    if origin is not None and "camera" in origin:
+        camera = origin["camera"]
+        name = f"{camera['maker']} {camera['model']} ISO {camera['iso']:g}"
+        what = f"{len(pairs)} synthetic pair(s) of {name}"
     written = None
     if target is not None:
         written = save_or_keep(
@@ -460,7 +469,7 @@ def _adapt(
                 kwargs=meta["kwargs"],
                 recipe=None,
                 metrics={**best.score, "step": best.step},
-                source=f"restorekit adapt of {opts.base} on {len(pairs)} pair(s)",
+                source=f"restorekit adapt of {opts.base} on {what}",
                 adapt=record,
                 **({"max_tile": max_tile} if max_tile is not None else {}),
             ),

@@ -1,13 +1,20 @@
-"""`restorekit adapt`: fine-tune a denoiser to one camera from a few noisy/clean pairs.
+"""`restorekit adapt`: fine-tune a denoiser to one camera, from a few noisy/clean pairs or
+from the camera's darktable noise profile with zero pairs.
 
 Examples::
 
     restorekit adapt mycam_pairs/ -o mycam.safetensors                 # aindnet-real, 10 min
     restorekit adapt mycam_pairs/ -o mycam.safetensors --minutes 3 --base my_sn.safetensors
+    restorekit adapt --camera "NIKON D800" --iso 3200 --clean low_iso/ -o d800.safetensors
+    restorekit adapt --like DSC_0042.jpg -o d800.safetensors        # camera + ISO from EXIF
     restorekit denoise photo.jpg --model mycam.safetensors
 
 PAIRS_DIR holds ``noisy/`` + ``gt/`` (pairs by file name) or one sub-folder per scene with a
 burst of aligned frames (the first is the input, the mean of the others the reference).
+Without pairs, ``--camera``/``--iso`` or ``--like`` pick a noise profile from darktable's
+``noiseprofiles.json`` (installed with darktable, or ``--profiles PATH``; restorekit ships
+none), synthesised over ``--clean`` photos or, without them, over the ``--like`` photo shrunk
+4x (``restorekit.adapt.zero_pair``).
 """
 
 from __future__ import annotations
@@ -15,13 +22,44 @@ from __future__ import annotations
 import argparse
 
 from restorekit.cli.options import gigabytes
+from restorekit.errors import RestoreKitError
 
-HELP = "fine-tune a model's AIN layers to your camera from a few noisy/clean pairs"
+HELP = "fine-tune a model's AIN layers to your camera: a few noisy/clean pairs, or none"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """PAIRS_DIR, -o, the base model and the fine-tuning settings."""
-    parser.add_argument("pairs", metavar="PAIRS_DIR", help="noisy/ + gt/ folders, or bursts")
+    parser.add_argument(
+        "pairs", nargs="?", metavar="PAIRS_DIR", help="noisy/ + gt/ folders, or bursts"
+    )
+    zero = parser.add_argument_group("zero pairs: a camera's noise profile instead of PAIRS_DIR")
+    zero.add_argument("--camera", metavar="NAME", help='camera as EXIF names it, e.g. "NIKON D800"')
+    zero.add_argument(
+        "--iso", type=float, help="the ISO to adapt to (with --camera; overrides EXIF)"
+    )
+    zero.add_argument("--like", metavar="PHOTO", help="take camera and ISO from this photo's EXIF")
+    zero.add_argument(
+        "--clean",
+        metavar="PATH",
+        nargs="+",
+        help="clean photos (files or folders, e.g. low-ISO shots) to add the noise to "
+        "(default: the --like photo, shrunk 4x)",
+    )
+    zero.add_argument(
+        "--downscale",
+        type=int,
+        metavar="K",
+        help="area-average the clean photos K x K first (default 1 for --clean, 4 for --like)",
+    )
+    zero.add_argument(
+        "--copies", type=int, default=4, help="noisy versions of each clean photo (default 4)"
+    )
+    zero.add_argument("--profiles", metavar="PATH", help="darktable noiseprofiles.json to read")
+    zero.add_argument(
+        "--crf-bank",
+        metavar="DIR",
+        help="CBDNet's DoRF response curves (folder); default: the built-in parametric bank",
+    )
     parser.add_argument(
         "-o",
         "--output",
@@ -37,8 +75,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--minutes",
         type=float,
-        default=10.0,
-        help="wall-clock budget, scoring included (default 10; 0 = none, needs --max-steps)",
+        help="wall-clock budget, scoring included (default 10, zero pairs 5; 0 = none, needs "
+        "--max-steps)",
     )
     parser.add_argument("--max-steps", type=int, help="stop after this many updates")
     parser.add_argument(
@@ -72,9 +110,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--holdout-by",
         choices=("auto", "pairs", "strip"),
-        default="auto",
-        help="hold out whole pairs, or the bottom strip of every pair (auto: pairs when at "
-        "least one whole pair falls to the hold-out, else strips)",
+        help="hold out whole pairs, or the bottom strip of every pair (auto, the default with "
+        "pairs: pairs when at least one whole pair falls to the hold-out, else strips; zero "
+        "pairs: strip)",
     )
     parser.add_argument(
         "--eval-every", type=int, default=25, help="score the hold-out every N steps (default 25)"
@@ -108,22 +146,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Adapt, then print the held-out scores and where the model is."""
-    from restorekit.adapt import adapt
+    from restorekit.adapt import adapt, adapt_to_camera
 
-    result = adapt(
-        args.pairs,
-        args.output,
-        split_file=args.split_file,
-        split=args.split,
+    zero = args.camera is not None or args.like is not None
+    if zero == (args.pairs is not None):
+        raise RestoreKitError("give PAIRS_DIR, or --camera with --iso, or --like PHOTO")
+    if not zero:
+        extra = [
+            f for f in ("clean", "downscale", "profiles", "crf_bank", "iso") if getattr(args, f)
+        ]
+        if extra:
+            raise RestoreKitError(f"--{extra[0].replace('_', '-')} needs --camera or --like")
+    elif args.split_file is not None or args.split is not None:
+        raise RestoreKitError("--split-file and --split select pairs of PAIRS_DIR")
+    if args.camera is not None and args.like is not None:
+        raise RestoreKitError("give --camera or --like, not both")
+    minutes = (5.0 if zero else 10.0) if args.minutes is None else args.minutes
+    common = dict(
         base=args.base,
-        minutes=args.minutes if args.minutes else None,
+        minutes=minutes if minutes else None,
         max_steps=args.max_steps,
         trainable=args.trainable,
         lr=args.lr,
         batch_size=args.batch_size,
         patch_size=args.patch_size,
         holdout=args.holdout,
-        holdout_by=args.holdout_by,
         eval_every=args.eval_every,
         patience=args.patience,
         min_steps=args.min_steps,
@@ -134,6 +181,26 @@ def run(args: argparse.Namespace) -> int:
         max_memory=args.max_memory,
         progress=False if args.no_progress else None,
     )
+    if args.holdout_by is not None:
+        common["holdout_by"] = args.holdout_by
+    if zero:
+        result = adapt_to_camera(
+            args.output,
+            camera=args.camera,
+            iso=args.iso,
+            like=args.like,
+            clean=args.clean,
+            downscale=args.downscale,
+            copies=args.copies,
+            profiles=args.profiles,
+            crf_bank=args.crf_bank,
+            **common,
+        )
+        print(f"restorekit adapt: {result.metadata['synthetic']['summary']}")
+    else:
+        result = adapt(
+            args.pairs, args.output, split_file=args.split_file, split=args.split, **common
+        )
     print(f"restorekit adapt: {result.summary()}")
     print(f"wrote {result.output} (restorekit denoise --model {result.output})")
     return 0

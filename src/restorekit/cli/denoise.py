@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from restorekit.cli.options import PRECISION_HELP, gigabytes
-from restorekit.infer.files import denoise_files
+from restorekit.errors import RestoreKitError
+from restorekit.infer.files import restore_files
 from restorekit.infer.loading import DEFAULT_MODEL
 from restorekit.infer.precision import PRECISIONS
 from restorekit.infer.tiling import MIN_TILE_SIDE
@@ -36,7 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--output",
         metavar="PATH",
         help="output file (one input; an image extension picks the format) or folder (no "
-        "extension, or a trailing /); default: <name>_denoised.<ext> beside each input",
+        "extension, or a trailing /); default: <name>_denoised.<ext> (restore: the task's "
+        "suffix) beside each input",
     )
     models = parser.add_mutually_exclusive_group()
     models.add_argument(
@@ -44,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--model",
         metavar="NAME_OR_PATH",
         help=f"bundled model name, restorekit .safetensors or official HINet .pth "
-        f"(default: {DEFAULT_MODEL})",
+        f"(default: {DEFAULT_MODEL}; restore: the task's model)",
     )
     models.add_argument(
         "--ensemble", metavar="A,B,...", help="average several models (names or paths)"
@@ -75,16 +78,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="GB",
         help="memory budget for --tile auto (default: half the free RAM, at most 2 GB on CPU)",
     )
+    camera = parser.add_argument_group("camera-aware denoising (zero pairs)")
+    camera.add_argument(
+        "--camera",
+        choices=("auto",),
+        help="auto: adapt the model to each photo's camera and ISO (EXIF + darktable noise "
+        "profile) on first use, about --adapt-minutes per camera/ISO, cached for later runs; "
+        "photos without EXIF or profile use the model as is, with a note",
+    )
+    camera.add_argument("--profiles", metavar="PATH", help="darktable noiseprofiles.json to read")
+    camera.add_argument(
+        "--adapt-minutes",
+        type=float,
+        default=5.0,
+        metavar="MIN",
+        help="time budget of each new camera adaptation (default 5)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or listing")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Denoise and list the files written."""
+    """Denoise (or, from `restore`, the chosen task) and list the files written."""
     model = args.ensemble.split(",") if args.ensemble else args.model
-    written = denoise_files(
-        args.inputs,
-        args.output,
-        model=model,
+    task = getattr(args, "task", "denoise")
+    options = dict(
         tile=args.tile,
         overlap=args.overlap,
         tta=args.tta,
@@ -94,6 +111,25 @@ def run(args: argparse.Namespace) -> int:
         max_memory=args.max_memory,
         progress=False if args.quiet else None,
     )
+    if args.camera is None:
+        if args.profiles is not None:
+            raise RestoreKitError("--profiles needs --camera auto")
+        written = restore_files(args.inputs, args.output, task=task, model=model, **options)
+    else:
+        if task != "denoise" or args.ensemble:
+            raise RestoreKitError("--camera auto adapts one denoising model, not an ensemble")
+        from restorekit.adapt.camera_cache import restore_by_camera
+
+        written, notes = restore_by_camera(
+            args.inputs,
+            args.output,
+            base=model,
+            profiles=args.profiles,
+            minutes=args.adapt_minutes,
+            **options,
+        )
+        for note in notes:
+            print(f"restorekit denoise: note: {note}", file=sys.stderr)
     if not args.quiet:
         for path in written:
             print(path)

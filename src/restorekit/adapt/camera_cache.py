@@ -1,0 +1,145 @@
+"""`restorekit denoise --camera auto`: one zero-pair model per camera and ISO, adapted on first
+use and cached (issue #21).
+
+For each photo, :func:`camera_model` reads make, model and ISO from the EXIF, looks the camera up
+in darktable's noise profiles and returns the cached model adapted to it
+(:func:`restorekit.adapt.adapt_to_camera`, over the photo itself shrunk 4x), adapting it first
+when the cache has none. The cache is ``$RESTOREKIT_CACHE/cameras``, else
+``$XDG_CACHE_HOME/restorekit/cameras``, else ``~/.cache/restorekit/cameras``; a file there is
+named by camera, ISO and base model (``nikon-d800-iso3200-aindnet-real.safetensors``; a base
+given as a file adds a digest of its bytes), so a new base never reuses an old adaptation.
+
+Whatever stops the adaptation (no EXIF, no profile file, no profile for the camera or ISO, a
+photo too small to learn from) is not an error: the photo is restored with the base model and
+the reason comes back as a one-line note.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from restorekit.adapt.profiles import NoiseProfile, NoiseProfiles
+from restorekit.adapt.zero_pair import adapt_to_camera
+from restorekit.errors import RestoreKitError
+from restorekit.infer import DEFAULT_MODEL, restore_files
+from restorekit.infer.files import expand_inputs, plan_jobs
+from restorekit.weights import bundled_models
+
+PathArg = str | PathLike[str]
+
+SHRINK = 4
+"""The photo is shrunk this much (area average) to serve as its own clean image."""
+MIN_CLEAN_SIDE = 128
+"""Shortest side, after shrinking, a photo needs to adapt from (96 px patches plus a hold-out)."""
+
+
+@dataclass(frozen=True)
+class CameraChoice:
+    """The model to restore one photo with, and why: ``note`` is None when it is the camera's."""
+
+    model: str
+    note: str | None = None
+    profile: NoiseProfile | None = None
+
+
+def cache_dir() -> Path:
+    """Where adapted camera models are kept (module docstring)."""
+    if root := os.environ.get("RESTOREKIT_CACHE"):
+        return Path(root) / "cameras"
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "restorekit" / "cameras"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _base_tag(base: str) -> str:
+    """The base's bundled name, or its file name plus a digest of its bytes."""
+    if base in bundled_models():
+        return _slug(base)
+    path = Path(base)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    return f"{_slug(path.stem)}-{digest}"
+
+
+def cache_path(profile: NoiseProfile, base: str) -> Path:
+    """The cache file of ``base`` adapted to ``profile``'s camera and ISO."""
+    name = f"{_slug(profile.camera)}-iso{profile.iso:g}-{_base_tag(base)}.safetensors"
+    return cache_dir() / name
+
+
+def camera_model(
+    photo: PathArg,
+    base: str,
+    *,
+    profiles: NoiseProfiles | None = None,
+    **options: Any,
+) -> CameraChoice:
+    """The model for ``photo``: its camera's cached adaptation of ``base`` (made now if missing),
+    or ``base`` with a note saying why not. ``options`` go to ``adapt_to_camera`` (e.g.
+    ``minutes``, ``progress``)."""
+    try:
+        table = profiles if profiles is not None else NoiseProfiles.load()
+        profile = table.for_photo(photo)
+    except RestoreKitError as err:
+        return CameraChoice(base, f"{err}; using {base}")
+    target = cache_path(profile, base)
+    if target.is_file():
+        return CameraChoice(str(target), None, profile)
+    with Image.open(photo) as image:
+        width, height = image.size
+    if min(width, height) // SHRINK < MIN_CLEAN_SIDE:
+        note = (
+            f"{photo}: {width}x{height} px is too small to adapt from (needs "
+            f"{SHRINK * MIN_CLEAN_SIDE} px a side); using {base}"
+        )
+        return CameraChoice(base, note, profile)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    adapt_to_camera(target, like=photo, downscale=SHRINK, profiles=table.path, base=base, **options)
+    return CameraChoice(str(target), None, profile)
+
+
+def restore_by_camera(
+    inputs: PathArg | Sequence[PathArg],
+    output: PathArg | None = None,
+    *,
+    base: str | None = None,
+    profiles: PathArg | None = None,
+    minutes: float = 5.0,
+    progress: bool | None = None,
+    **options: Any,
+) -> tuple[list[Path], list[str]]:
+    """Denoise each photo with its camera's model (:func:`camera_model`); returns the files
+    written and the notes of photos restored with ``base`` instead. ``options`` go to
+    ``restorekit.infer.restore_files``."""
+    base = base or DEFAULT_MODEL
+    plan_jobs(inputs, output)  # every output path checked before any adaptation
+    notes: list[str] = []
+    table: NoiseProfiles | None = None
+    try:
+        table = NoiseProfiles.load(profiles)
+    except RestoreKitError as err:
+        notes.append(f"{err}; using {base} for every photo")
+    groups: dict[str, list[Path]] = {}
+    for photo in expand_inputs(inputs):
+        if table is None:
+            choice = CameraChoice(base)
+        else:
+            choice = camera_model(photo, base, profiles=table, minutes=minutes, progress=progress)
+        if choice.note:
+            notes.append(choice.note)
+        groups.setdefault(choice.model, []).append(photo)
+    written: list[Path] = []
+    for model, photos in groups.items():
+        written += restore_files(photos, output, model=model, progress=progress, **options)
+    return written, notes

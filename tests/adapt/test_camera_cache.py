@@ -1,0 +1,119 @@
+"""`denoise --camera auto`: adapt once per camera and ISO, reuse the cache, fall back with a note."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from restorekit.adapt.camera_cache import cache_dir, cache_path, camera_model
+from restorekit.adapt.profiles import NoiseProfiles
+from restorekit.cli.main import main
+from restorekit.weights import read_metadata
+
+from .conftest import smooth_image
+
+PROFILES = {
+    "version": 0,
+    "noiseprofiles": [
+        {
+            "maker": "Nikon",
+            "models": [
+                {
+                    "model": "D800",
+                    "profiles": [
+                        {"iso": 100, "a": [1e-5] * 3, "b": [1e-7] * 3},
+                        {"iso": 6400, "a": [4e-4] * 3, "b": [4e-6] * 3},
+                    ],
+                }
+            ],
+        }
+    ],
+}
+
+
+@pytest.fixture(autouse=True)
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("RESTOREKIT_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "cameras"
+
+
+@pytest.fixture
+def profiles(tmp_path: Path) -> Path:
+    path = tmp_path / "noiseprofiles.json"
+    path.write_text(json.dumps(PROFILES))
+    return path
+
+
+def _photo(path: Path, iso: int | None, size: int = 512) -> Path:
+    exif = Image.Exif()
+    if iso is not None:
+        exif[0x010F], exif[0x0110] = "NIKON CORPORATION", "NIKON D800"
+        exif.get_ifd(0x8769)[0x8827] = iso
+        exif[0x8769] = 0
+    pixels = np.round(smooth_image(np.random.default_rng(iso or 0), size) * 255)
+    Image.fromarray(pixels.astype(np.uint8)).save(path, "JPEG", quality=95, exif=exif)
+    return path
+
+
+def test_cache_location_and_name(cache: Path, profiles: Path, tiny_base: Path) -> None:
+    assert cache_dir() == cache
+    profile = NoiseProfiles.load(profiles).lookup("", "D800", 3200)
+    assert cache_path(profile, "aindnet-real").name == "nikon-d800-iso3200-aindnet-real.safetensors"
+    tagged = cache_path(profile, str(tiny_base)).name
+    assert tagged.startswith("nikon-d800-iso3200-base-") and len(tagged.split("-")[-1]) == 24
+
+
+def test_small_photo_or_missing_exif_falls_back(tmp_path: Path, profiles: Path) -> None:
+    table = NoiseProfiles.load(profiles)
+    small = camera_model(_photo(tmp_path / "s.jpg", 3200, size=256), "aindnet-real", profiles=table)
+    assert small.model == "aindnet-real" and "too small to adapt from" in small.note
+    bare = camera_model(_photo(tmp_path / "b.jpg", None), "aindnet-real", profiles=table)
+    assert bare.model == "aindnet-real" and "no EXIF make, model, ISO" in bare.note
+
+
+@pytest.mark.slow
+def test_denoise_camera_auto_adapts_once_then_reuses(
+    cache: Path, profiles: Path, tiny_base: Path, tmp_path: Path, capsys
+) -> None:
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    _photo(photos / "dsc1.jpg", 3200)
+    _photo(photos / "plain.jpg", None)
+    args = ["denoise", str(photos), "-o", str(tmp_path / "out"), "-m", str(tiny_base), "-q"]
+    args += ["--camera", "auto", "--profiles", str(profiles), "--adapt-minutes", "0.05"]
+    assert main(args) == 0
+    (adapted,) = cache.iterdir()
+    assert adapted.name.startswith("nikon-d800-iso3200-base-")
+    meta = read_metadata(adapted)["adapt"]
+    assert meta["synthetic"]["clean"] == ["dsc1.jpg"] and meta["synthetic"]["downscale"] == 4
+    err = capsys.readouterr().err
+    assert "note: " in err and "plain.jpg: no EXIF" in err and "dsc1" not in err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "dsc1_denoised.jpg",
+        "plain_denoised.jpg",
+    ]
+    stamp = adapted.stat().st_mtime_ns
+    assert main(args) == 0
+    assert adapted.stat().st_mtime_ns == stamp and len(list(cache.iterdir())) == 1
+
+
+def test_no_profile_file_is_a_note_not_an_error(tmp_path: Path, tiny_base: Path, capsys) -> None:
+    photo = _photo(tmp_path / "dsc.jpg", 3200, size=64)
+    args = ["denoise", str(photo), "-m", str(tiny_base), "-q", "--camera", "auto"]
+    args += ["--profiles", str(tmp_path / "missing.json")]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "missing.json" in err and "using " in err
+    assert (tmp_path / "dsc_denoised.jpg").is_file()
+
+
+def test_camera_auto_refuses_ensembles_and_profiles_alone(tmp_path: Path, capsys) -> None:
+    photo = _photo(tmp_path / "dsc.jpg", 3200, size=64)
+    assert main(["denoise", str(photo), "--profiles", "p.json"]) == 2
+    assert "--profiles needs --camera auto" in capsys.readouterr().err
+    assert main(["denoise", str(photo), "--camera", "auto", "--ensemble", "a,b"]) == 2
+    assert "not an ensemble" in capsys.readouterr().err
