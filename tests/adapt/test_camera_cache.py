@@ -1,4 +1,4 @@
-"""`denoise --camera auto`: adapt once per camera and ISO, reuse the cache, fall back with a note."""
+"""`denoise --camera auto`: adapt once per camera and ISO, reuse the cache, else a note."""
 
 from __future__ import annotations
 

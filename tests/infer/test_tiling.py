@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from restorekit.errors import RestoreKitError
-from restorekit.infer.tiling import ramp, tile_starts, tiled_forward
+from restorekit.infer.tiling import parse_tile, ramp, tile_starts, tiled_forward
 from restorekit.models import build_model
 from restorekit.models.output import RestorationOutput
 
@@ -78,3 +78,18 @@ def test_tiny_hinet_tiles_blend_without_seams(noisy, psnr_fn) -> None:
 def test_bad_tile_settings_are_user_errors(pointwise, noisy, tile: int, overlap: int) -> None:
     with pytest.raises(RestoreKitError):
         tiled_forward(pointwise, noisy, tile, overlap)
+
+
+@pytest.mark.parametrize(
+    ("text", "tile"),
+    [("auto", "auto"), ("AUTO", "auto"), ("whole", None), ("0", None), ("none", None),
+     ("192", 192), ("256x128", (256, 128)), (" 64X96 ", (64, 96))],
+)  # fmt: skip
+def test_parse_tile_grammar(text: str, tile) -> None:
+    assert parse_tile(text) == tile
+
+
+@pytest.mark.parametrize("text", ["big", "-5", "12x", "0x64", "1x2x3", "1.5", ""])
+def test_parse_tile_refuses_in_one_line(text: str) -> None:
+    with pytest.raises(RestoreKitError, match=r"tile must be auto, whole \(or 0, none\), N or HxW"):
+        parse_tile(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from restorekit.cli.options import PRECISION_HELP, gigabytes
+from restorekit.cli.options import PRECISION_HELP, gigabytes, tile
 from restorekit.errors import RestoreKitError
 from restorekit.infer.files import restore_files
 from restorekit.infer.loading import DEFAULT_MODEL
@@ -13,21 +13,6 @@ from restorekit.infer.precision import PRECISIONS
 from restorekit.infer.tiling import MIN_TILE_SIDE
 
 HELP = "denoise photos (files, folders, globs); keeps format, bit depth and alpha"
-
-
-def _tile(text: str) -> int | tuple[int, int] | str | None:
-    """``auto``, ``0``/``none`` (whole image), ``N`` or ``HxW``."""
-    if text.lower() == "auto":
-        return "auto"
-    if text.lower() in ("0", "none", "whole"):
-        return None
-    try:
-        sides = [int(part) for part in text.lower().split("x")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected auto, 0, N or HxW, got '{text}'") from None
-    if len(sides) not in (1, 2) or min(sides) < 1:
-        raise argparse.ArgumentTypeError(f"expected auto, 0, N or HxW, got '{text}'")
-    return sides[0] if len(sides) == 1 else (sides[0], sides[1])
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--tile",
-        type=_tile,
+        type=tile,
         default="auto",
         metavar="auto|0|N|HxW",
         help="tile size; auto (default) picks whole-image or tiles from available memory, "

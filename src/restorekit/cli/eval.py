@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from restorekit.cli.options import PRECISION_HELP
+from restorekit.cli.options import PRECISION_HELP, tile
 from restorekit.infer.precision import PRECISIONS
 
 HELP = (
@@ -41,19 +41,6 @@ def _numbers(text: str) -> tuple[float, ...]:
 
 def _words(text: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in text.split(",") if v.strip())
-
-
-def _tile(text: str) -> int | str | None:
-    if text == "auto":
-        return text
-    if text in ("0", "whole"):
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--tile takes 'auto', 'whole' or pixels, got '{text}'"
-        ) from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -131,11 +118,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     infer.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N, mps")
     infer.add_argument(
         "--tile",
-        type=_tile,
+        type=tile,
         default="auto",
         metavar="PX",
-        help="tile side in pixels, whole (0), or auto (default: as restorekit denoise: whole "
-        "image when it fits memory, capped at the model's max_tile)",
+        help="tile side N or HxW in pixels, whole (0), or auto (default: as restorekit denoise: "
+        "whole image when it fits memory, capped at the model's max_tile)",
     )
     infer.add_argument("--overlap", type=int, default=32, help="tile overlap in pixels")
     infer.add_argument("--tta", action="store_true", help="x8 flip/rotation self-ensemble")

@@ -5,12 +5,23 @@ from __future__ import annotations
 import argparse
 import math
 
+from restorekit.errors import RestoreKitError
+from restorekit.infer.tiling import TILE_GRAMMAR, parse_tile
+
 GIB = 1024**3
 PRECISION_HELP = (
     "auto (default): the fastest precision within 0.05 dB of fp32 - bf16 on a CPU with native "
     "bf16, fp16 on CUDA, each only if a probe on the input agrees with fp32 to 70 dB, else "
     "fp32; fp32; bf16 (emulated and ~10x slower on CPUs without native bf16); fp16 (GPU only)"
 )
+
+
+def tile(text: str) -> int | tuple[int, int] | str | None:
+    """``--tile``: :func:`restorekit.infer.tiling.parse_tile` as an argparse type."""
+    try:
+        return parse_tile(text)
+    except RestoreKitError:
+        raise argparse.ArgumentTypeError(f"expected {TILE_GRAMMAR}, got '{text}'") from None
 
 
 def gigabytes(text: str) -> int:

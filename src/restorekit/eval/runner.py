@@ -159,7 +159,7 @@ class EvalSpec:
     crop_border: int = 0
     y_channel: bool = False
     device: str = "auto"
-    tile: int | str | None = "auto"
+    tile: int | tuple[int, int] | str | None = "auto"
     overlap: int = 32
     tta: bool = False
     precision: str = "auto"
@@ -191,8 +191,11 @@ class EvalSpec:
         if self.limit is not None and self.limit < 1:
             raise RestoreKitError(f"--limit must be >= 1, got {self.limit}")
         if self.tile is not None and self.tile != "auto":
-            if not isinstance(self.tile, int) or isinstance(self.tile, bool):
-                raise RestoreKitError(f"--tile must be 'auto' or an integer, got {self.tile}")
+            sides = self.tile if isinstance(self.tile, tuple) else (self.tile,)
+            if len(sides) not in (1, 2) or not all(
+                isinstance(s, int) and not isinstance(s, bool) for s in sides
+            ):
+                raise RestoreKitError(f"tile must be 'auto', None, N or (H, W), got {self.tile}")
             if self.tile:
                 check_tile_size(self.tile)
         if self.local_stats is not None and self.local_stats < 2:

@@ -25,6 +25,25 @@ from restorekit.infer.outputs import ModelFn, ModelOutput, fields_of, rebuild
 MIN_TILE_SIDE = 32
 
 
+TILE_GRAMMAR = "auto, whole (or 0, none), N or HxW pixels"
+
+
+def parse_tile(text: str) -> int | tuple[int, int] | str | None:
+    """A tile setting as users write it: ``auto``; ``whole``, ``0`` or ``none`` (the whole
+    image, None); ``N`` (square) or ``HxW`` pixels. Sizes are checked later, per model
+    (:func:`check_tile_size`)."""
+    word = str(text).strip().lower()
+    if word == "auto":
+        return "auto"
+    if word in ("whole", "0", "none"):
+        return None
+    parts = word.split("x")
+    if len(parts) not in (1, 2) or not all(p.isdigit() and int(p) > 0 for p in parts):
+        raise RestoreKitError(f"tile must be {TILE_GRAMMAR}, got '{text}'")
+    sides = [int(p) for p in parts]
+    return sides[0] if len(sides) == 1 else (sides[0], sides[1])
+
+
 def smallest_tile(size_multiple: int = 1) -> int:
     """The smallest tile side accepted for a model: 32 px, and twice its size multiple."""
     return max(MIN_TILE_SIDE, 2 * size_multiple)

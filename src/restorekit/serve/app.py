@@ -58,6 +58,7 @@ from restorekit.infer.files import denoise_files, estimates_noise
 from restorekit.infer.loading import DEFAULT_MODEL, load_models, model_channels
 from restorekit.infer.outputs import model_device
 from restorekit.infer.precision import PRECISIONS
+from restorekit.infer.tiling import parse_tile
 from restorekit.io import IMAGE_EXTENSIONS, ImageMeta, read_image, write_image
 from restorekit.metrics import psnr, ssim
 from restorekit.weights.catalog import list_model_summaries
@@ -106,16 +107,7 @@ class Job:
 def parse_options(form: dict[str, Any]) -> Options:
     """The page's option fields, checked: tile ``auto``, ``whole`` or N; precision one of
     ``restorekit.infer.precision.PRECISIONS``."""
-    tile_text = str(form.get("tile") or "auto").strip().lower()
-    tile: int | str | None
-    if tile_text == "auto":
-        tile = "auto"
-    elif tile_text in ("whole", "0", "none"):
-        tile = None
-    elif tile_text.isdigit():
-        tile = int(tile_text)
-    else:
-        raise RestoreKitError(f"tile must be auto, whole or a number of pixels, got '{tile_text}'")
+    tile = parse_tile(str(form.get("tile") or "auto"))
     precision = str(form.get("precision") or "auto").strip().lower()
     if precision not in PRECISIONS:
         choices = ", ".join(PRECISIONS)
