@@ -91,7 +91,7 @@ def test_config_round_trip_and_seed_contract(astronaut: torch.Tensor) -> None:
     kwargs = {"a": A, "b": B, "crf": [0, 3], "bayer": ["rggb", "bggr"], "jpeg": [80, 90]}
     model = build_noise("profiled", **kwargs)
     config = model.config()
-    assert config == {**kwargs, "crf_bank": None, "demosaic_bits": 16}
+    assert config == {**kwargs, "crf_bank": None, "demosaic_bits": 16, "gain": 1.0}
     again = build_noise("profiled", **config)
     assert again.config() == config
     x = astronaut.expand(3, 3, 96, 80)
@@ -118,3 +118,19 @@ def test_bad_arguments(kwargs: dict, match: str) -> None:
 def test_needs_rgb() -> None:
     with pytest.raises(RestoreKitError, match="profiled: needs 3 channel"):
         ProfiledCamera(A, B)(torch.zeros(1, 1, 8, 8), _g())
+
+
+def test_gain_scales_the_raw_signal() -> None:
+    # L = k x: variance k a L + k^2 b, as the same profile on a k-times brighter raw signal
+    k = 4.0
+    model = ProfiledCamera(A, B, crf_bank=_identity_bank(), bayer="none", gain=k)
+    x = _flat_patches(96)
+    out = model(x, _g(3))
+    for i, level in enumerate(LEVELS):
+        clean = level / 1023
+        for channel in range(3):
+            expected = k * A[channel] * clean + k * k * B[channel]
+            assert float(out.noisy[i, channel].var()) == pytest.approx(expected, rel=0.1)
+            assert float(out.noise_map[i, channel].mean()) == pytest.approx(expected**0.5, rel=1e-4)
+    with pytest.raises(RestoreKitError, match="gain must be a positive number"):
+        ProfiledCamera(A, B, gain=0.0)

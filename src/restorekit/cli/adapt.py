@@ -56,6 +56,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     zero.add_argument("--profiles", metavar="PATH", help="darktable noiseprofiles.json to read")
     zero.add_argument(
+        "--gain",
+        type=float,
+        default=4.0,
+        help="irradiance of a raw value 1 (default 4: what fits PolyU's measured noise)",
+    )
+    zero.add_argument(
         "--crf-bank",
         metavar="DIR",
         help="CBDNet's DoRF response curves (folder); default: the built-in parametric bank",
@@ -194,6 +200,7 @@ def run(args: argparse.Namespace) -> int:
             copies=args.copies,
             profiles=args.profiles,
             crf_bank=args.crf_bank,
+            gain=args.gain,
             **common,
         )
         print(f"restorekit adapt: {result.metadata['synthetic']['summary']}")

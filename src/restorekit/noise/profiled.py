@@ -9,12 +9,15 @@ B), the form and units of a darktable noise profile (raw values in [0, 1]; see
     InverseCRF -> ProfiledNoiseLevel -> SplitBy("bayer", [Mosaic, RawPoissonGaussian, Demosaic])
     -> CRF [-> JPEG]
 
-The irradiance ``L`` after the inverse response curve plays the raw image: like CBDNet's chain
-there is no white balance or colour matrix. A variance ``a * L + b`` below zero (darktable fits
-with a negative ``b`` or ``a`` exist) is taken as zero. ``a`` and ``b`` are fixed; the curve,
-the Bayer pattern and the JPEG quality are drawn per image.
+The irradiance ``L`` after the inverse response curve plays the raw image scaled by ``gain``
+(``L = gain * x``, so the variance of ``L`` is ``gain * a * L + gain^2 * b``): like CBDNet's chain
+there is no white balance or colour matrix, and ``gain`` stands for the exposure scaling between
+the raw data a profile was measured on and the curve's input. A negative variance (darktable
+fits with a negative ``b`` or ``a`` exist) is taken as zero. ``a``, ``b`` and ``gain`` are
+fixed; the curve, the Bayer pattern and the JPEG quality are drawn per image.
 
-Ground-truth noise map: ``sqrt(max(a[c] * L + b[c], 0))`` per pixel and channel, the standard
+Ground-truth noise map: ``sqrt(max(k a[c] L + k^2 b[c], 0))`` (k = ``gain``) per pixel and
+channel, the standard
 deviation of the raw noise at the clean irradiance, in the irradiance domain (ignoring the ISP,
 as CBDNet defines its map ``sigma_c + L * sigma_s``).
 """
@@ -62,22 +65,29 @@ class ProfiledNoiseLevel(Stage):
     """Holds per-channel ``a``, ``b`` as per-image parameters and records the noise map
     ``sqrt(max(a * L + b, 0))`` of the clean irradiance ``L`` (``signal.linear``, else the image).
 
-    The noise itself is added by :class:`RawPoissonGaussian`, after the mosaic.
+    The noise itself is added by :class:`RawPoissonGaussian`, after the mosaic. ``gain`` k
+    scales the raw signal to the irradiance ``L = k x``, so the per-image parameters are
+    ``k a`` and ``k^2 b`` (module docstring).
     """
 
-    def __init__(self, a: Sequence[float], b: Sequence[float]) -> None:
+    def __init__(self, a: Sequence[float], b: Sequence[float], gain: float = 1.0) -> None:
         self.a = _channel_values(a, "a")
         self.b = _channel_values(b, "b")
+        if not (math.isfinite(gain) and gain > 0):
+            raise RestoreKitError(f"profiled gain must be a positive number, got {gain!r}")
+        self.gain = float(gain)
 
     def config(self) -> dict[str, Any]:
-        return {"a": list(self.a), "b": list(self.b)}
+        return {"a": list(self.a), "b": list(self.b), "gain": self.gain}
 
     def sample(
         self, batch_size: int, generator: torch.Generator, device: torch.device | str
     ) -> Params:
+        a = [self.gain * v for v in self.a]
+        b = [self.gain**2 * v for v in self.b]
         return {
-            "a": torch.tensor(self.a, device=device).expand(batch_size, 3).clone(),
-            "b": torch.tensor(self.b, device=device).expand(batch_size, 3).clone(),
+            "a": torch.tensor(a, device=device).expand(batch_size, 3).clone(),
+            "b": torch.tensor(b, device=device).expand(batch_size, 3).clone(),
         }
 
     def apply(
@@ -126,6 +136,10 @@ class ProfiledCamera(CameraChain):
             Bayer patterns ("none" adds the noise to every channel with no mosaic).
         jpeg: ``None`` (no JPEG), a quality or a ``[low, high]`` range.
         demosaic_bits: integer depth of the Malvar demosaic (16, as CBDNet) or ``None``.
+        gain: the irradiance of a raw value 1 (``L = gain * x``): the exposure and digital gain
+            the camera applies between its raw data and the response curve. 1 takes the raw
+            range as the curve's input range; on PolyU's train pairs 4 matches the measured
+            sRGB noise best (``docs/camera_profiles.md``).
     """
 
     def __init__(
@@ -137,6 +151,7 @@ class ProfiledCamera(CameraChain):
         bayer: str | Sequence[str] = BAYER_PATTERNS,
         jpeg: int | Sequence[int] | None = None,
         demosaic_bits: int | None = 16,
+        gain: float = 1.0,
     ) -> None:
-        level = ProfiledNoiseLevel(a, b)
+        level = ProfiledNoiseLevel(a, b, gain)
         super().__init__(level, RawPoissonGaussian(), crf_bank, crf, bayer, jpeg, demosaic_bits)
