@@ -1,0 +1,93 @@
+"""Bundle trained weights as a restorekit model: the last stage's final weights plus the record of
+every stage, for ``src/restorekit/assets/models/``.
+
+    python scripts/bundle_model.py runs/derain --card hinet-derain.md --max-tile 0 \\
+        --data "CBSD432 (Rain100L-free split) + synthetic rain" \\
+        -o src/restorekit/assets/models/hinet-derain.safetensors
+
+Each RUN_DIR (in training order) is a ``restorekit train`` run folder: its ``final.safetensors``
+metadata holds the resolved recipe, its ``train_log.csv`` the steps and seconds. The bundle gets
+the last run's network, kwargs and recipe, a ``training`` entry per stage (recipe name, data,
+steps, batch x patch, seconds, precision, lr, seed) plus ``hardware``, the card's name in
+``source``, the licence and ``max_tile`` (0: none, whole images). Only weights are written
+(safetensors), never optimiser state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from restorekit.errors import RestoreKitError
+from restorekit.weights import load_model, read_metadata, save_model
+
+LICENCE = "Apache-2.0 (weights); trained on research-use images (see the card)"
+
+
+def stage_record(run: Path, data: str | None) -> dict[str, Any]:
+    """What one training run did, from its final weights' metadata and its log."""
+    weights = run / "final.safetensors"
+    if not weights.is_file():
+        raise RestoreKitError("no final.safetensors: the run has not finished", run)
+    recipe = read_metadata(weights)["recipe"]
+    with (run / "train_log.csv").open(newline="", encoding="utf-8") as f:
+        last = list(csv.DictReader(f))[-1]
+    batch, patch = recipe["data"]["batch_size"], recipe["data"]["train"]["kwargs"]["patch_size"]
+    return {
+        "recipe": recipe["name"],
+        "data": data or recipe["data"]["train"]["name"],
+        "steps": int(last["step"]),
+        "batch": f"{batch} x {patch}x{patch}",
+        "seconds": round(float(last["seconds"])),
+        "precision": recipe["precision"],
+        "lr": recipe["optim"]["lr"],
+        "seed": recipe["seed"],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="+", type=Path, metavar="RUN_DIR", help="in training order")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="file to write")
+    parser.add_argument("--card", required=True, help="the model card's file name (beside it)")
+    parser.add_argument("--data", action="append", help="data description, one per run")
+    parser.add_argument("--max-tile", type=int, default=0, help="0: none (whole images)")
+    parser.add_argument("--hardware", default="", help="what trained it, e.g. the CPU")
+    parser.add_argument("--licence", default=LICENCE)
+    args = parser.parse_args()
+    if args.data and len(args.data) != len(args.runs):
+        parser.error("give --data once per RUN_DIR, or not at all")
+    try:
+        data = args.data or [None] * len(args.runs)
+        stages = {run.name: stage_record(run, d) for run, d in zip(args.runs, data, strict=True)}
+        final = args.runs[-1] / "final.safetensors"
+        meta = read_metadata(final)
+        model = load_model(final)
+    except RestoreKitError as err:
+        print(f"bundle_model: {err}", file=sys.stderr)
+        return 2
+    training: dict[str, Any] = {**stages, "hardware": args.hardware}
+    extra = {"max_tile": args.max_tile} if args.max_tile else {}
+    save_model(
+        args.output,
+        model,
+        name=meta["name"],
+        kwargs=meta["kwargs"],
+        recipe=meta["recipe"],
+        metrics={},
+        training=training,
+        source=f"trained by restorekit; model card: {args.card}",
+        licence=args.licence,
+        **extra,
+    )
+    print(json.dumps(training, indent=1))
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
