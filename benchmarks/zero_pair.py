@@ -1,0 +1,150 @@
+"""Does zero-pair adaptation help on real photos? One adaptation per PolyU test camera and ISO.
+
+    python benchmarks/zero_pair.py --jobs 2            # ~5 min per camera/ISO, one core each
+
+Issue #21's benefit table. For every (camera, ISO) group of the PolyU **test** list (camera and
+ISO from the file names; the test images are only scored, never trained on), ``--base`` (default
+``aindnet-sn``, the bundled model before any real pairs) is adapted to the camera's darktable
+profile at that ISO with zero pairs (``restorekit.adapt.adapt_to_camera``: profile gain 4,
+in-camera JPEG 85-100, over ``--clean-count`` CBSD432 images drawn with seed 0, 4 noisy copies
+each, ``--minutes`` per adaptation, one thread), then ``restorekit eval --protocol pairs``
+(uint8, RGB, ``--tile auto``, fp32) scores the base, the adapted model and ``aindnet-real`` (the
+base transferred on all 53 PolyU train pairs) on the group's test images. Prints and writes
+``OUT/table.md`` / ``table.json``; adapted models and eval reports stay in ``OUT``. A group whose
+model exists is not adapted again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import concurrent.futures
+import json
+import multiprocessing
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from restorekit.adapt import adapt_to_camera
+from restorekit.eval import EvalSpec, run_eval
+from restorekit.eval.report import write_text_atomic
+from restorekit.io import list_images
+
+REPO = Path(__file__).resolve().parent.parent
+CAMERAS = {  # PolyU's camera names -> darktable's
+    "Canon5D2": "Canon EOS 5D Mark II",
+    "Canon600D": "Canon EOS 600D",
+    "Canon80D": "Canon EOS 80D",
+    "NikonD800": "NIKON D800",
+    "Sony": "ILCE-7M2",
+}
+
+
+def test_groups(split_file: Path) -> dict[str, list[str]]:
+    """PolyU test names by ``camera_ISO``."""
+    found: dict[str, list[str]] = collections.defaultdict(list)
+    for name in json.loads(split_file.read_text(encoding="utf-8"))["test"]:
+        fields = name.split("_")
+        found[f"{fields[0]}_{fields[3]}"].append(name)
+    return dict(sorted(found.items()))
+
+
+def adapt_group(group: str, out: Path, clean: list[str], args: argparse.Namespace) -> float:
+    """Adapt the base to one camera/ISO; returns the seconds it took (0 if it existed)."""
+    target = out / f"{group}.safetensors"
+    if target.exists():
+        return 0.0
+    torch.set_num_threads(1)
+    camera, iso = group.rsplit("_", 1)
+    start = time.perf_counter()
+    adapt_to_camera(
+        target,
+        camera=CAMERAS[camera],
+        iso=float(iso),
+        clean=clean,
+        profiles=args.profiles,
+        base=args.base,
+        minutes=args.minutes,
+        threads=1,
+        progress=False,
+    )
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-root", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--profiles", type=Path, help="default: DATA_ROOT/noiseprofiles/...")
+    parser.add_argument("--base", default="aindnet-sn")
+    parser.add_argument("--minutes", type=float, default=5.0)
+    parser.add_argument("--clean-count", type=int, default=48)
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--groups", help="comma-separated camera_ISO subset (default: all)")
+    parser.add_argument("--out", type=Path, default=REPO / "runs" / "zero_pair")
+    args = parser.parse_args()
+    root = args.data_root
+    args.profiles = args.profiles or root / "noiseprofiles" / "noiseprofiles.json"
+    polyu = root / "PolyU"
+    groups = test_groups(polyu / "split.json")
+    if args.groups:
+        groups = {g: groups[g] for g in args.groups.split(",")}
+    pool = [str(p) for p in list_images(root / "CBSD432")]
+    clean = sorted(random.Random(0).sample(pool, args.clean_count))
+    args.out.mkdir(parents=True, exist_ok=True)
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(args.jobs, mp_context=context) as workers:
+        futures = {g: workers.submit(adapt_group, g, args.out, clean, args) for g in groups}
+        seconds = {g: f.result() for g, f in futures.items()}
+    torch.set_num_threads(1)
+    methods = (args.base, "zero-pair", "aindnet-real")
+    rows: list[dict[str, Any]] = []
+    for group, names in groups.items():
+        split = args.out / f"{group}.json"
+        split.write_text(json.dumps({"test": names}), encoding="utf-8")
+        spec = EvalSpec(
+            protocol="pairs",
+            out=str(args.out / "eval" / group),
+            methods=(args.base, str(args.out / f"{group}.safetensors"), "aindnet-real"),
+            dataset=str(polyu),
+            split_file=str(split),
+            split="test",
+            device="cpu",
+            precision="fp32",
+            figure_images=0,
+            progress=False,
+        )
+        summary = run_eval(spec).summary()
+        (scores,) = (m for metrics in summary.values() for m in metrics.values())
+        psnr = [scores[name]["psnr"] for name in (args.base, group, "aindnet-real")]
+        rows.append({"group": group, "images": len(names), "seconds": seconds[group], "psnr": psnr})
+        print(group, len(names), [round(p, 2) for p in psnr], flush=True)
+    lines = [
+        f"| camera_ISO | test images | {methods[0]} | zero-pair | gain | adapt s | aindnet-real |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        base, zero, real = row["psnr"]
+        lines.append(
+            f"| {row['group']} | {row['images']} | {base:.2f} | {zero:.2f} | {zero - base:+.2f} "
+            f"| {row['seconds']:.0f} | {real:.2f} |"
+        )
+    total = sum(row["images"] for row in rows)
+    mean = [sum(r["psnr"][i] * r["images"] for r in rows) / total for i in range(3)]
+    lines.append(
+        f"| **all (image-weighted)** | {total} | {mean[0]:.2f} | {mean[1]:.2f} | "
+        f"{mean[1] - mean[0]:+.2f} | | {mean[2]:.2f} |"
+    )
+    text = "\n".join(lines) + "\n"
+    write_text_atomic(args.out / "table.md", text)
+    record = {"args": {k: str(v) for k, v in vars(args).items()}, "clean": clean, "rows": rows}
+    write_text_atomic(args.out / "table.json", json.dumps(record, indent=2) + "\n")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
