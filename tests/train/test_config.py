@@ -28,6 +28,8 @@ EXPECTED = {
     "hinet_sidd",
     "hinet_gopro",
     "hinet_rain",
+    "hinet_derain_syn",
+    "hinet_deblur_syn",
     "gaussian_blind_gray",
     "gaussian_blind_color",
     "real_sn",

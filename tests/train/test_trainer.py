@@ -194,3 +194,28 @@ def test_model_without_estimator_trains_on_ground_truth_noise_maps(ci_dir):
         run_ci("aindnet_sn", ci_dir / "val", *oracle, "max_steps=1")
     with pytest.raises(RestoreKitError, match=r"data\.noise"):
         run_ci("aindnet_r", ci_dir / "real", *oracle, "val=null", "max_steps=1")
+
+
+def test_time_budget_ends_the_run_like_max_steps(ci_dir):
+    config = next(c for c in CI_CONFIGS if c.stem == "gaussian_blind_gray")
+    result = fit(load_config(config, ["max_minutes=1e-9", "max_steps=50", "val.every=10"]))
+    run = ci_dir / result.run_dir
+    assert (result.step, result.stopped) == (1, "time budget")
+    assert [int(r["step"]) for r in read_log(run / "val_log.csv")] == [1]  # validated at the end
+    assert [p.name for p in list_checkpoints(run)] == ["step-00000001.pt"]
+    assert (run / "final.safetensors").is_file()
+
+
+@pytest.mark.parametrize(("min_steps", "stop_at"), [(0, 2), (3, 3)])
+def test_patience_stops_after_validations_without_gain(ci_dir, min_steps, stop_at):
+    config = next(c for c in CI_CONFIGS if c.stem == "gaussian_blind_gray")
+    overrides = ["max_steps=20", "val.every=1", "val.patience=1", "val.min_delta=100"]
+    result = fit(
+        load_config(config, [*overrides, f"val.min_steps={min_steps}", f"name=p{stop_at}"])
+    )
+    assert result.step == stop_at and result.stopped.startswith("early stop")
+    run = ci_dir / result.run_dir
+    assert len(read_log(run / "val_log.csv")) == stop_at
+    assert list_checkpoints(run)[-1].name == f"step-{stop_at:08d}.pt"
+    with pytest.raises(RestoreKitError, match="patience"):
+        load_config(config, ["val.patience=0"])

@@ -42,5 +42,6 @@ def run(args: argparse.Namespace) -> int:
     result = train(args.config, args.overrides, resume=args.resume)
     if result.is_main:
         best = "" if result.best is None else f"; best {result.best}"
-        print(f"restorekit train: step {result.step}, weights {result.weights}{best}")
+        stop = "" if result.stopped == "max_steps" else f" ({result.stopped})"
+        print(f"restorekit train: step {result.step}{stop}, weights {result.weights}{best}")
     return 0

@@ -222,6 +222,9 @@ class ValConfig:
     ``tile`` runs ``restorekit.infer.restore`` tiled (HINet's GoPro protocol uses 256; unset, it is
     ``model.max_tile``, so validation runs the model as ``--tile auto`` will);
     ``max_images`` keeps only the first images; ``metric`` picks the best checkpoint.
+    Early stopping: with ``patience`` N the run ends after N validations in a row that did not
+    beat the best ``metric`` by more than ``min_delta`` (dB for PSNR), never before ``min_steps``
+    updates (the first steps of a fine-tuning often lower the score before it rises).
     """
 
     dataset: DatasetConfig
@@ -232,9 +235,15 @@ class ValConfig:
     overlap: int = 32
     max_images: int | None = None
     metric: Literal["psnr", "ssim"] = "psnr"
+    patience: int | None = None
+    min_delta: float = 0.0
+    min_steps: int = 0
 
     def __post_init__(self) -> None:
         _require(self.every >= 1, "every", "must be >= 1")
+        _require(self.patience is None or self.patience >= 1, "patience", "must be >= 1")
+        _require(self.min_delta >= 0, "min_delta", "must be >= 0")
+        _require(self.min_steps >= 0, "min_steps", "must be >= 0")
         _require(self.tile is None or self.tile >= 8, "tile", "must be >= 8")
         _require(self.overlap >= 0, "overlap", "must be >= 0")
         _require(self.max_images is None or self.max_images >= 1, "max_images", "must be >= 1")
@@ -250,6 +259,9 @@ class TrainConfig:
     ``precision``: fp32, bf16 (autocast, CPU or GPU) or fp16 (autocast + GradScaler, GPU only);
     bf16 on a CPU without native bfloat16 runs emulated (about 10x slower) after a warning line.
     ``threads``: CPU threads for torch (null = torch's default).
+    ``max_minutes``: a wall-clock budget for the updates of this process (a resumed run gets a
+    fresh one): the run ends after the first step past it, then validates (if it did not just),
+    checkpoints and exports as at ``max_steps``. ``val.patience`` ends it early, too.
     """
 
     name: str
@@ -257,6 +269,7 @@ class TrainConfig:
     data: DataConfig
     loss: tuple[LossTermConfig, ...]
     max_steps: int
+    max_minutes: float | None = None
     optim: OptimConfig = field(default_factory=OptimConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     ema: EMAConfig | None = None
@@ -277,6 +290,7 @@ class TrainConfig:
         _require(bool(self.name) and "/" not in self.name, "name", "must be a non-empty word")
         _require(len(self.loss) >= 1, "loss", "needs at least one term")
         _require(self.max_steps >= 1, "max_steps", "must be >= 1")
+        _require(self.max_minutes is None or self.max_minutes > 0, "max_minutes", "must be > 0")
         _require(0 <= self.seed < 2**31, "seed", "must be in [0, 2**31)")
         _require(self.threads is None or self.threads >= 1, "threads", "must be >= 1")
         _require(self.log_every >= 1, "log_every", "must be >= 1")

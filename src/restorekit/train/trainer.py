@@ -6,7 +6,8 @@ GradScaler, loss), restore a checkpoint if resuming, build the data, refuse a pa
 the smallest training image or a step that does not fit in memory (``restorekit.train.budget``),
 and only then write anything; then loop: set the learning rate (a pure function of the step)
 -> next batch -> forward under autocast -> loss -> backward, clip, step -> EMA -> log ->
-validate -> checkpoint.
+validate -> checkpoint; until ``max_steps``, the time budget ``max_minutes`` or early stopping
+(``val.patience``) ends the run (``FitResult.stopped`` says which).
 The final (and best) weights are exported as restorekit ``.safetensors`` files that
 ``restorekit denoise --model`` loads directly.
 
@@ -25,6 +26,7 @@ import contextlib
 import math
 import random
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
@@ -101,6 +103,7 @@ class TrainState:
 
     step: int = 0
     best: dict[str, float] | None = None
+    misses: int = 0  # validations in a row without a gain of more than val.min_delta
 
 
 @dataclass
@@ -129,6 +132,7 @@ class FitResult:
     best: dict[str, float] | None
     weights: Path
     is_main: bool = True
+    stopped: str = "max_steps"  # or "time budget", "early stop"
 
 
 def train(
@@ -169,6 +173,7 @@ def fit(cfg: TrainConfig) -> FitResult:
         ) as logger:
             if resume_from is not None:
                 logger.message(f"resumed from {resume_from} at step {state.step}")
+            started, stopped = time.perf_counter(), None
             for step in range(state.step, cfg.max_steps):
                 lr = lr_at(step, cfg.optim.lr, cfg.schedule, cfg.max_steps)
                 set_lr(parts.optimizer, lr)
@@ -182,18 +187,26 @@ def fit(cfg: TrainConfig) -> FitResult:
                 state.step = done = step + 1
                 window.add(loss, values)
                 logger.advance()
-                last, ckpt_due = done == cfg.max_steps, done % cfg.ckpt_every == 0
+                stopped = _out_of_time(cfg, env, started)
+                last = done == cfg.max_steps or stopped is not None
+                ckpt_due = done % cfg.ckpt_every == 0
                 if done % cfg.log_every == 0 or ckpt_due or last:
                     logger.train(done, lr, *window.flush(done))
                 if val_data is not None and (done % cfg.val.every == 0 or last):
                     _validate_and_track(cfg, env, parts, state, logger, val_data)
-                if (ckpt_due or last) and env.is_main:
+                    stopped = stopped or _out_of_patience(cfg, state)
+                if (ckpt_due or last or stopped) and env.is_main:
                     _save(cfg, parts, state, batches)
+                if stopped is not None:
+                    logger.message(f"stopped at step {done}: {stopped}")
+                    break
         weights = run_dir / "final.safetensors"
         if env.is_main:
             _export(cfg, parts, state, "final")
         distributed.barrier()
-        return FitResult(run_dir, state.step, state.best, weights, env.is_main)
+        return FitResult(
+            run_dir, state.step, state.best, weights, env.is_main, stopped or "max_steps"
+        )
     finally:
         torch.set_num_threads(threads)
         distributed.cleanup(env)
@@ -418,10 +431,31 @@ def _validate_and_track(
         max_images=val.max_images,
     )
     logger.val(state.step, metrics)
+    gained = state.best is None or metrics[val.metric] > state.best[val.metric] + val.min_delta
+    state.misses = 0 if gained else state.misses + 1
     if state.best is None or metrics[val.metric] > state.best[val.metric]:
         state.best = {**metrics, "step": state.step}
         if env.is_main:
             _export(cfg, parts, state, "best")
+
+
+def _out_of_time(cfg: TrainConfig, env: DistEnv, started: float) -> str | None:
+    """``"time budget"`` once ``max_minutes`` have passed on any process (all agree)."""
+    if cfg.max_minutes is None:
+        return None
+    over = time.perf_counter() - started >= 60.0 * cfg.max_minutes
+    flag = distributed.all_reduce_sum(torch.tensor([float(over)], device=env.device))
+    return "time budget" if float(flag) > 0 else None
+
+
+def _out_of_patience(cfg: TrainConfig, state: TrainState) -> str | None:
+    """``"early stop"`` after ``val.patience`` validations without a gain (past min_steps)."""
+    val = cfg.val
+    if val is None or val.patience is None or state.step < val.min_steps:
+        return None
+    if state.misses < val.patience:
+        return None
+    return f"early stop (no gain of more than {val.min_delta:g} in {val.patience} validations)"
 
 
 def _export(cfg: TrainConfig, parts: Parts, state: TrainState, which: str) -> Path:
@@ -456,6 +490,7 @@ def _save(cfg: TrainConfig, parts: Parts, state: TrainState, batches: TrainBatch
         "rng": rng_state(),
         "data": {"seed": cfg.seed, **batches.state()},
         "best": state.best,
+        "misses": state.misses,
         "config": to_dict(cfg),
     }
     save_checkpoint(
@@ -499,7 +534,9 @@ def _restore(parts: Parts, path: Path, cfg: TrainConfig) -> TrainState:
     except (RuntimeError, ValueError, KeyError) as err:
         raise RestoreKitError(f"the checkpoint does not fit this config ({err})", path) from None
     set_rng_state(saved["rng"])
-    return TrainState(step=int(saved["step"]), best=saved.get("best"))
+    return TrainState(
+        step=int(saved["step"]), best=saved.get("best"), misses=int(saved.get("misses", 0))
+    )
 
 
 def _changed_keys(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = "") -> list[str]:
