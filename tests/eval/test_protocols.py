@@ -116,6 +116,13 @@ def test_pairs_unpaired_file_is_an_error(tmp_path: Path) -> None:
         PairsProtocol(root)
 
 
+def test_pairs_pair_by_name_up_to_the_extension_as_training_does(tmp_path: Path) -> None:
+    root = _pairs(tmp_path / "P", ["a.png"])
+    (root / "gt" / "a.png").rename(root / "gt" / "a.tif")
+    (sample,) = PairsProtocol(root).samples()
+    assert sample.name == "a.png" and sample.noisy.shape == sample.clean.shape
+
+
 def test_pairs_split_file(tmp_path: Path) -> None:
     root = _pairs(tmp_path / "P", ["a.png", "b.png", "c.png"], extra_noisy="x.png")
     split = tmp_path / "split.json"
@@ -123,7 +130,7 @@ def test_pairs_split_file(tmp_path: Path) -> None:
     protocol = PairsProtocol(root, split_file=split, split="test")
     assert [s.name for s in protocol.samples()] == ["b.png", "c.png"]
     assert protocol.name == "pairs-P-test" and protocol.label == "P (test)"
-    with pytest.raises(RestoreKitError, match="lists: train, test"):
+    with pytest.raises(RestoreKitError, match=r"no split 'val' .* has \['test', 'train'\]"):
         PairsProtocol(root, split_file=split, split="val")
     split.write_text(json.dumps({"test": ["missing.png"]}))
     with pytest.raises(RestoreKitError, match=r"missing\.png"):

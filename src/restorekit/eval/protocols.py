@@ -15,7 +15,6 @@ decides its numbers is in ``describe()``, which the report writes next to the ta
 
 from __future__ import annotations
 
-import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -24,6 +23,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from restorekit.data.base import FileItem
+from restorekit.data.folders import pair_folders, read_split
 from restorekit.data.gopro import gopro_pairs
 from restorekit.errors import RestoreKitError
 from restorekit.eval.metric_spec import SIDD_CLAMP01, SIDD_HINET_FLOAT, MetricSpec, uint8_metric
@@ -172,34 +173,18 @@ class GaussianProtocol(Protocol):
         }
 
 
-def _read_split(split_file: str | Path, split: str) -> list[str]:
-    """File names listed under ``split`` in a JSON split file (e.g. PolyU/split.json)."""
-    try:
-        table = json.loads(Path(split_file).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RestoreKitError("split file not found", path=split_file) from None
-    except (OSError, ValueError) as err:
-        raise RestoreKitError(f"cannot read split file: {err}", path=split_file) from None
-    if not isinstance(table, dict) or not isinstance(table.get(split), list):
-        lists = table.items() if isinstance(table, dict) else []
-        known = [k for k, v in lists if isinstance(v, list)]
-        raise RestoreKitError(
-            f"no list named '{split}' in the split file; lists: {', '.join(known) or 'none'}",
-            path=split_file,
-        )
-    return [str(name) for name in table[split]]
-
-
 def _name_list(names: Sequence[str], most: int = 5) -> str:
     shown = ", ".join(sorted(names)[:most])
     return shown + (f" (+{len(names) - most} more)" if len(names) > most else "")
 
 
 class PairsProtocol(Protocol):
-    """Real noisy/clean pairs: ``root/noisy/NAME`` pairs with ``root/gt/NAME`` (same file name).
+    """Real noisy/clean pairs: ``root/noisy/NAME`` with ``root/gt/NAME``, paired by name up to the
+    extension as training pairs them (``restorekit.data.pair_folders``).
 
-    With ``split_file``/``split`` only the names listed there are used (all must exist in both
-    folders). Unpaired files are an error, never silently dropped. Scoring: ``uint8_metric``.
+    With ``split_file``/``split`` (``restorekit.data.read_split``) only the names listed there
+    are used (all must exist in both folders). Unpaired files are an error, never silently
+    dropped. Scoring: ``uint8_metric``.
     Subclasses for other pair folders set ``kind``, ``folders``, ``default_metric`` and
     ``degradation``, and may override ``_index``.
     """
@@ -221,39 +206,24 @@ class PairsProtocol(Protocol):
         metric: MetricSpec | None = None,
     ) -> None:
         self.root = Path(root)
-        noisy, gt, self.pairing = self._index()
         if (split_file is None) != (split is None):
             raise RestoreKitError("give both --split-file and --split, or neither")
         self.split_file = None if split_file is None else Path(split_file)
         self.split = split
-        if split_file is not None and split is not None:
-            names = _read_split(split_file, split)
-            missing = [n for n in names if n not in noisy or n not in gt]
-            if missing:
-                raise RestoreKitError(
-                    f"split '{split}' lists files missing from {self.folders[0]}/ or "
-                    f"{self.folders[1]}/: {_name_list(missing)}",
-                    path=self.root,
-                )
-        else:
-            unpaired = sorted(set(noisy) ^ set(gt))
-            if unpaired:
-                raise RestoreKitError(
-                    f"files without a partner of the same name: {_name_list(unpaired)}",
-                    path=self.root,
-                )
-            names = list(noisy)
-        self.names = _limit(sorted(set(names)), limit)
-        if not self.names:
+        names = None if split_file is None else read_split(split_file, split)
+        items, self.pairing = self._index(names)
+        items = _limit(sorted(items, key=lambda item: item.name), limit)
+        if not items:
             raise RestoreKitError("no image pairs found", path=self.root)
-        self.pairs = [(noisy[n], gt[n]) for n in self.names]
+        self.names = [item.name for item in items]
+        self.pairs = [(item.files["noisy"], item.files["clean"]) for item in items]
         self.metrics = (metric or self.default_metric,)
         suffix = f"-{split}" if split else ""
         self.name = f"{self.kind}-{self.root.name}{suffix}"
         self.label = f"{self.root.name}" + (f" ({split})" if split else "")
 
-    def _index(self) -> tuple[dict[str, Path], dict[str, Path], str]:
-        """Degraded and clean images by pairing name, and the pairing rule in words."""
+    def _index(self, names: list[str] | None) -> tuple[list[FileItem], str]:
+        """The pairs (``names``: only these) and the pairing rule in words."""
         degraded_dir, clean_dir = (self.root / folder for folder in self.folders)
         for folder in (degraded_dir, clean_dir):
             if not folder.is_dir():
@@ -262,10 +232,10 @@ class PairsProtocol(Protocol):
                     "folders",
                     path=folder,
                 )
-        degraded = {p.name: p for p in list_images(degraded_dir)}
-        clean = {p.name: p for p in list_images(clean_dir)}
-        pairing = f"{self.folders[0]}/NAME with {self.folders[1]}/NAME (identical file names)"
-        return degraded, clean, pairing
+        pairing = (
+            f"{self.folders[0]}/NAME with {self.folders[1]}/NAME (same name up to the extension)"
+        )
+        return pair_folders(degraded_dir, clean_dir, names), pairing
 
     def __len__(self) -> int:
         return len(self.names)
@@ -336,17 +306,20 @@ class DeblurProtocol(PairsProtocol):
         "noisy_row": "the blurry input scored through the metric",
     }
 
-    def _index(self) -> tuple[dict[str, Path], dict[str, Path], str]:
+    def _index(self, names: list[str] | None) -> tuple[list[FileItem], str]:
         sequences = self.root.is_dir() and any(
             (p / "blur").is_dir() for p in self.root.iterdir() if p.is_dir()
         )
         if not sequences or any((self.root / f).is_dir() for f in self.folders):
-            return super()._index()
-        items = gopro_pairs(self.root.parent, self.root.name)
-        blurry = {item.name: item.files["noisy"] for item in items}
-        sharp = {item.name: item.files["clean"] for item in items}
-        pairing = "<sequence>/blur/NAME with <sequence>/sharp/NAME (GoPro layout, by file name)"
-        return blurry, sharp, pairing
+            return super()._index(names)
+        items = {item.name: item for item in gopro_pairs(self.root.parent, self.root.name)}
+        missing = [n for n in names or [] if n not in items]
+        if missing:
+            raise RestoreKitError(
+                f"the split lists pairs not found: {_name_list(missing)}", self.root
+            )
+        pairing = "<sequence>/blur/NAME with <sequence>/sharp/NAME (GoPro layout, by name)"
+        return [items[n] for n in names] if names is not None else list(items.values()), pairing
 
 
 def _blocks(path: str | Path, key: str) -> tuple[np.ndarray, tuple[int, ...]]:
