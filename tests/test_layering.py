@@ -37,7 +37,12 @@ ALLOWED: dict[str, set[str]] = {
 }
 LIBRARY = {"io", "metrics", "noise", "data", "models", "weights", "infer", "train", "eval", "adapt"}
 # the face layer: the Python API and the demo use the library; cli/ uses everything
-ALLOWED |= {"api": LIBRARY, "demo": LIBRARY | {"api"}, "cli": LIBRARY | {"api", "demo", "serve"}}
+ALLOWED |= {
+    "api": LIBRARY,
+    "demo": LIBRARY | {"api"},
+    "synth": LIBRARY,
+    "cli": LIBRARY | {"api", "demo", "synth", "serve"},
+}
 ROOT_HELPERS = {"errors", "registry", "runtime", "__init__"}
 
 

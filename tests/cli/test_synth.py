@@ -53,7 +53,7 @@ def test_synth_user_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
         main(["synth", "--pipeline", "unprocess", "--sigma", "5", str(src), str(tmp_path / "o")])
         == 2
     )
-    assert "--sigma applies to the awgn pipeline only" in capsys.readouterr().err
+    assert "error: sigma applies to the awgn pipeline only" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["synth", "--jpeg", "90:60", str(src), str(tmp_path / "o")])
     assert "--jpeg" in capsys.readouterr().err

@@ -44,9 +44,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("output", metavar="OUT_DIR", help="output folder (created if missing)")
     parser.add_argument(
         "--pipeline",
-        choices=("cbdnet", "unprocess", "awgn"),
+        choices=("cbdnet", "unprocess", "awgn", "rain_streaks", "motion_blur"),
         default="cbdnet",
-        help="noise model (default: cbdnet, AddNoiseMosai.m semantics)",
+        help="degradation (default: cbdnet, AddNoiseMosai.m semantics); rain_streaks and "
+        "motion_blur write rainy or blurry images",
     )
     parser.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
     parser.add_argument(
@@ -81,7 +82,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Synthesise the folder and report what was written."""
-    from restorekit.noise.synth import synthesize_folder
+    from restorekit.synth import synthesize_folder
 
     if args.seed < 0:
         raise RestoreKitError(f"--seed must be >= 0, got {args.seed}")

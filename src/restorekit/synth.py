@@ -1,4 +1,9 @@
-"""Noise a folder of clean images into files: what ``restorekit synth`` runs.
+"""Degrade a folder of clean images into files: what ``restorekit synth`` runs (a folder app,
+beside the demo, above the noise engine it calls).
+
+Pipelines: ``cbdnet`` (camera noise, CBDNet's chain), ``unprocess`` (Brooks et al.), ``awgn``,
+``rain_streaks`` and ``motion_blur`` (the registered degradations at their defaults; the blur
+"noise map" is its noise std), each optionally followed by JPEG.
 
 For every input ``NAME.ext`` the output folder gets ``NAME.png`` (the noisy image, 8 or 16 bit
 like the source), ``NAME_noise.png`` (the ground-truth noise map as a 16-bit PNG whose value /
@@ -31,7 +36,8 @@ from restorekit.noise.base import NoiseModel
 from restorekit.noise.camera import WithJPEG
 from restorekit.noise.registry import build_noise
 
-PIPELINES = ("cbdnet", "unprocess", "awgn")
+PIPELINES = ("cbdnet", "unprocess", "awgn", "rain_streaks", "motion_blur")
+CAMERA_PIPELINES = ("cbdnet", "unprocess")  # gray inputs are noised as RGB
 MAP_FORMATS = ("png", "npy")
 
 
@@ -63,18 +69,17 @@ def build_pipeline(
             f"unknown pipeline '{pipeline}'; choose one of {', '.join(PIPELINES)}"
         )
     if sigma is not None and pipeline != "awgn":
-        raise RestoreKitError("--sigma applies to the awgn pipeline only")
+        raise RestoreKitError("sigma applies to the awgn pipeline only")
     if crf_bank is not None and pipeline != "cbdnet":
-        raise RestoreKitError("--crf-bank applies to the cbdnet pipeline only")
+        raise RestoreKitError("crf_bank applies to the cbdnet pipeline only")
     if pipeline == "cbdnet":
         return build_noise(
             "cbdnet", jpeg=jpeg, crf_bank=None if crf_bank is None else str(crf_bank)
         )
-    model = (
-        build_noise("awgn", sigma=(0.0, 50 / 255) if sigma is None else sigma)
-        if pipeline == "awgn"
-        else build_noise("unprocess")
-    )
+    if pipeline == "awgn":
+        model = build_noise("awgn", sigma=(0.0, 50 / 255) if sigma is None else sigma)
+    else:
+        model = build_noise(pipeline)
     return model if jpeg is None else WithJPEG(model, jpeg)
 
 
@@ -138,7 +143,7 @@ def synthesize_folder(
     ):
         image, meta = read_image(path)
         x = torch.from_numpy(image)[None].to(dev)
-        if x.shape[1] == 1 and pipeline != "awgn":
+        if x.shape[1] == 1 and pipeline in CAMERA_PIPELINES:
             x = x.expand(1, 3, *x.shape[2:]).contiguous()
         h, w = x.shape[2:]
         generator = torch.Generator(dev).manual_seed(image_seed(seed, path.name))

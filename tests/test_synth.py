@@ -11,7 +11,7 @@ from PIL import Image
 
 from restorekit.errors import RestoreKitError
 from restorekit.io import read_image
-from restorekit.noise.synth import build_pipeline, image_seed, synthesize_folder
+from restorekit.synth import build_pipeline, image_seed, synthesize_folder
 
 
 def _make_inputs(folder: Path) -> Path:
@@ -22,7 +22,7 @@ def _make_inputs(folder: Path) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("pipeline", ["cbdnet", "unprocess", "awgn"])
+@pytest.mark.parametrize("pipeline", ["cbdnet", "unprocess", "awgn", "rain_streaks", "motion_blur"])
 def test_writes_noisy_map_and_json(tmp_path: Path, pipeline: str) -> None:
     src = _make_inputs(tmp_path / "in")
     out = tmp_path / "out"
@@ -32,6 +32,7 @@ def test_writes_noisy_map_and_json(tmp_path: Path, pipeline: str) -> None:
     assert noisy.shape == (3, 20, 24) and meta.bit_depth == 8
     gray_in = read_image(out / "b.png")[0]
     assert gray_in.shape[1:] == (17, 15)  # odd sizes come back at their size
+    assert gray_in.shape[0] == (1 if pipeline in ("awgn", "rain_streaks", "motion_blur") else 3)
     noise_map, map_meta = read_image(out / "a_noise.png")
     assert map_meta.bit_depth == 16 and noise_map.shape == (3, 20, 24)
     record = json.loads((out / "a.json").read_text())
