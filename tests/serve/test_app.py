@@ -167,7 +167,7 @@ def test_concurrent_requests_run_one_inference_at_a_time(
     client: TestClient, model_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     active, peak = [0], [0]
-    real = serve_app.denoise_files
+    real = serve_app.restore_files
 
     def counting(*args: Any, **kwargs: Any) -> list[Path]:
         active[0] += 1
@@ -178,7 +178,7 @@ def test_concurrent_requests_run_one_inference_at_a_time(
         finally:
             active[0] -= 1
 
-    monkeypatch.setattr(serve_app, "denoise_files", counting)
+    monkeypatch.setattr(serve_app, "restore_files", counting)
     codes: list[int] = []
 
     def request(seed: int) -> None:

@@ -5,7 +5,7 @@ packages under BSD/Apache licences against Gradio's hundred-odd dependencies; th
 HTML, CSS and JavaScript served from this package (``static/``), so nothing is fetched from the
 internet; and Starlette's ``TestClient`` runs every endpoint in-process in the tests.
 
-The work is the library's: ``restorekit.infer.files.denoise_files`` denoises each upload exactly
+The work is the library's: ``restorekit.infer.files.restore_files`` restores each upload exactly
 as `restorekit denoise` does (format, bit depth, alpha kept), ``restorekit.io`` reads and writes,
 ``restorekit.metrics`` scores against an optional clean reference.
 
@@ -54,10 +54,11 @@ from starlette.types import Message, Receive
 from torch import nn
 
 from restorekit.errors import RestoreKitError
-from restorekit.infer.files import denoise_files, estimates_noise
+from restorekit.infer.files import estimates_noise, restore_files
 from restorekit.infer.loading import DEFAULT_MODEL, load_models, model_channels
 from restorekit.infer.outputs import model_device
 from restorekit.infer.precision import PRECISIONS
+from restorekit.infer.tasks import TASKS
 from restorekit.infer.tiling import parse_tile
 from restorekit.io import IMAGE_EXTENSIONS, ImageMeta, read_image, write_image
 from restorekit.metrics import psnr, ssim
@@ -219,9 +220,11 @@ class Server:
         net, has_noise = self.model(options.model)
         out = job.folder / "out"
         start = time.perf_counter()
-        written = denoise_files(
+        task = next((n for n, t in TASKS.items() if t.model == options.model), "denoise")
+        written = restore_files(
             [source],
             out,
+            task=task,
             model=net,
             tile=options.tile,
             tta=options.tta,
