@@ -73,7 +73,7 @@ from models import best_time
 from torch.utils.flop_counter import FlopCounterMode
 
 from restorekit.eval import EvalSpec, run_eval
-from restorekit.eval.report import write_text_atomic
+from restorekit.io import atomic_write_text
 from restorekit.models import build_model
 from restorekit.runtime import native_bf16
 
@@ -428,7 +428,7 @@ def scores(
             e for metrics in report.summary().values() for m in metrics.values() for e in m.values()
         )
         result[column] = {"psnr": entry["psnr"], "ssim": entry["ssim"]}
-    write_text_atomic(cache, json.dumps(result, indent=2) + "\n")
+    atomic_write_text(cache, json.dumps(result, indent=2) + "\n")
     return result
 
 
@@ -594,9 +594,9 @@ def main() -> int:
         rows.append(row)
     table = markdown(args.study, args.scale, rows)
     out.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(out / "table.md", table)
+    atomic_write_text(out / "table.md", table)
     summary = {"study": args.study, "scale": args.scale, "budget": asdict(budget), "rows": rows}
-    write_text_atomic(out / "table.json", json.dumps(summary, indent=2) + "\n")
+    atomic_write_text(out / "table.json", json.dumps(summary, indent=2) + "\n")
     print(table)
     if failed:
         print(f"failed: {', '.join(s.label for s in failed)}; re-run the command to retry")

@@ -43,7 +43,7 @@ from restorekit.adapt import (
     synthetic_pairs,
 )
 from restorekit.adapt.noise_bins import NoiseBins
-from restorekit.eval.report import write_text_atomic
+from restorekit.io import atomic_write_text
 
 REPO = Path(__file__).resolve().parent.parent
 CAMERAS = {  # PolyU's camera names -> darktable's (Sony A7 II = ILCE-7M2)
@@ -164,14 +164,14 @@ def main() -> int:
         )
     lines.append("| median abs log2 | | | " + " | ".join(f"{error[k]:.2f}" for k in keys) + " |")
     text = "\n".join(lines) + "\n"
-    write_text_atomic(args.out / "table.md", text)
+    atomic_write_text(args.out / "table.md", text)
     summary = {
         "crf_bank": str(crf) if crf else "builtin",
         "jpeg": list(JPEG),
         "rows": rows,
         "error": error,
     }
-    write_text_atomic(args.out / "table.json", json.dumps(summary, indent=2) + "\n")
+    atomic_write_text(args.out / "table.json", json.dumps(summary, indent=2) + "\n")
     print(text)
     return 0
 

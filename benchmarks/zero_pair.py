@@ -31,8 +31,7 @@ import torch
 
 from restorekit.adapt import adapt_to_camera
 from restorekit.eval import EvalSpec, run_eval
-from restorekit.eval.report import write_text_atomic
-from restorekit.io import list_images
+from restorekit.io import atomic_write_text, list_images
 
 REPO = Path(__file__).resolve().parent.parent
 CAMERAS = {  # PolyU's camera names -> darktable's
@@ -139,9 +138,9 @@ def main() -> int:
         f"{mean[1] - mean[0]:+.2f} | | {mean[2]:.2f} |"
     )
     text = "\n".join(lines) + "\n"
-    write_text_atomic(args.out / "table.md", text)
+    atomic_write_text(args.out / "table.md", text)
     record = {"args": {k: str(v) for k, v in vars(args).items()}, "clean": clean, "rows": rows}
-    write_text_atomic(args.out / "table.json", json.dumps(record, indent=2) + "\n")
+    atomic_write_text(args.out / "table.json", json.dumps(record, indent=2) + "\n")
     print(text)
     return 0
 

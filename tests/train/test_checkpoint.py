@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from restorekit.errors import RestoreKitError
+from restorekit.io import atomic_write
 from restorekit.train.checkpoint import (
-    atomic_write,
     checkpoint_path,
     find_resume,
     list_checkpoints,

@@ -27,8 +27,8 @@ from tqdm import tqdm
 from restorekit import __version__
 from restorekit.errors import RestoreKitError
 from restorekit.eval.methods import Method
-from restorekit.eval.report import _slug, write_text_atomic
-from restorekit.io import read_dnd_boxes, read_mat, write_mat
+from restorekit.eval.report import _slug
+from restorekit.io import atomic_write_text, read_dnd_boxes, read_mat, write_mat
 
 DND_MARGIN = 80
 DND_IMAGE_KEY = "InoisySRGB"
@@ -138,5 +138,5 @@ def export_dnd(
         "methods": [m.describe() for m in methods],
         "files": files,
     }
-    write_text_atomic(out / "dnd_export.json", json.dumps(manifest, indent=2) + "\n")
+    atomic_write_text(out / "dnd_export.json", json.dumps(manifest, indent=2) + "\n")
     return manifest

@@ -21,7 +21,7 @@ import numpy as np
 
 from restorekit import __version__
 from restorekit.eval.figure import FigureRow, save_crops_figure
-from restorekit.io import atomic_write_bytes
+from restorekit.io import atomic_write_text
 
 CSV_COLUMNS = ("protocol", "metric", "method", "image", "psnr", "ssim", "method_info", "note")
 
@@ -38,11 +38,6 @@ class ImageRecord:
     ssim: float | None
     method_info: str = ""
     note: str = ""
-
-
-def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write UTF-8 ``text`` to ``path`` atomically (``restorekit.io.atomic_write_bytes``)."""
-    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def _finite(value: float | None, digits: int = 6) -> float | None:
@@ -231,6 +226,6 @@ class EvalReport:
             ("report.json", json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n"),
             ("report.md", self.markdown()),
         ):
-            write_text_atomic(out / name, text)
+            atomic_write_text(out / name, text)
             written.append(out / name)
         return written

@@ -15,12 +15,11 @@ axes, tried in this order, each checked in onnxruntime at the traced size and ot
 
 from __future__ import annotations
 
-import os
-import secrets
 import warnings
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import torch
@@ -29,6 +28,7 @@ from torch import Tensor, nn
 from restorekit.errors import RestoreKitError
 from restorekit.infer.loading import ModelSpec, load_models, model_channels, model_size_multiple
 from restorekit.infer.outputs import fields_of, model_device
+from restorekit.io import atomic_write
 
 OPSET = 17
 ATOL = 1e-4
@@ -93,17 +93,17 @@ def _max_error(graph: _Graph, session, x: Tensor) -> float:  # type: ignore[no-u
 
 
 def _write(graph: _Graph, path: Path, x: Tensor, dynamic: bool, opset: int) -> None:
-    """Export atomically: a temporary file in the same folder, then ``os.replace``."""
+    """Export atomically (``restorekit.io.atomic_write``)."""
     axes = {0: "batch", 2: "height", 3: "width"}
     names = ["input", *graph.outputs]
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
+
+    def export(handle: IO[bytes]) -> None:
         with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
             warnings.simplefilter("ignore")  # tracer and deprecation chatter, not user news
             torch.onnx.export(
                 graph,
                 (x,),
-                str(tmp),
+                handle,
                 dynamo=False,
                 input_names=["input"],
                 output_names=list(graph.outputs),
@@ -111,10 +111,8 @@ def _write(graph: _Graph, path: Path, x: Tensor, dynamic: bool, opset: int) -> N
                 opset_version=opset,
                 do_constant_folding=True,
             )
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+
+    atomic_write(path, export)
 
 
 def _one_line(err: BaseException, limit: int = 160) -> str:

@@ -83,15 +83,20 @@ def read_file_bytes(path: str | PathLike[str], limit: int | None = None) -> byte
     return data
 
 
-def atomic_write(path: str | PathLike[str], write: Callable[[IO[bytes]], object]) -> None:
+def atomic_write(
+    path: str | PathLike[str], write: Callable[[IO[bytes]], object], *, make_parents: bool = False
+) -> None:
     """Write ``path`` by calling ``write(handle)`` on a temporary file in the same folder, fsync,
     then ``os.replace``.
 
     Readers see either the old file or the complete new one; on any failure the temporary file
     is removed and the target is left untouched. Permissions follow the umask like ``open``.
+    ``make_parents`` creates missing folders first (else a missing folder is an error).
     """
     target = Path(path)
     folder = target.parent
+    if make_parents:
+        folder.mkdir(parents=True, exist_ok=True)
     if not folder.is_dir():
         raise RestoreKitError("the output folder does not exist", target)
     if target.is_dir():
@@ -112,6 +117,13 @@ def atomic_write(path: str | PathLike[str], write: Callable[[IO[bytes]], object]
         raise
 
 
-def atomic_write_bytes(path: str | PathLike[str], data: bytes) -> None:
+def atomic_write_bytes(
+    path: str | PathLike[str], data: bytes, *, make_parents: bool = False
+) -> None:
     """``atomic_write`` of an in-memory buffer."""
-    atomic_write(path, lambda handle: handle.write(data))
+    atomic_write(path, lambda handle: handle.write(data), make_parents=make_parents)
+
+
+def atomic_write_text(path: str | PathLike[str], text: str, *, make_parents: bool = False) -> None:
+    """``atomic_write`` of UTF-8 text."""
+    atomic_write_bytes(path, text.encode("utf-8"), make_parents=make_parents)

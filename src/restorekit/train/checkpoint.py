@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 import torch
 
 from restorekit.errors import RestoreKitError
-from restorekit.io import atomic_write as io_atomic_write
+from restorekit.io import atomic_write, atomic_write_text
 from restorekit.weights.official import read_torch_file
 
 CHECKPOINT_DIR = "checkpoints"
@@ -56,22 +55,11 @@ def find_resume(run_dir: Path, resume: str | None) -> Path | None:
     return path
 
 
-def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """``restorekit.io.atomic_write``, creating the run folders first."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    io_atomic_write(path, write)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """``atomic_write`` for UTF-8 text."""
-    atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))
-
-
 def save_checkpoint(path: Path, state: dict[str, Any], config_yaml: str, keep_last: int) -> None:
     """Write ``state`` to ``path`` and the resolved config beside it, then keep only the newest
     ``keep_last`` checkpoints (and remove temporaries left by killed runs)."""
-    atomic_write(path, lambda handle: torch.save(state, handle))
-    atomic_write_text(path.with_suffix(".yaml"), config_yaml)
+    atomic_write(path, lambda handle: torch.save(state, handle), make_parents=True)
+    atomic_write_text(path.with_suffix(".yaml"), config_yaml, make_parents=True)
     for old in list_checkpoints(path.parent.parent)[:-keep_last]:
         old.unlink(missing_ok=True)
         old.with_suffix(".yaml").unlink(missing_ok=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 from torch.utils.tensorboard import SummaryWriter
 from tqdm import tqdm
 
-from restorekit.train.checkpoint import atomic_write_text
+from restorekit.io import atomic_write_text
 
 TRAIN_LOG = "train_log.csv"
 VAL_LOG = "val_log.csv"
@@ -122,7 +122,7 @@ def _truncate_csv(path: Path, fields: list[str], last_step: int) -> None:
     writer = csv.DictWriter(text, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
-    atomic_write_text(path, text.getvalue())
+    atomic_write_text(path, text.getvalue(), make_parents=True)
 
 
 def _append_csv(path: Path, fields: list[str], row: Mapping[str, object]) -> None:

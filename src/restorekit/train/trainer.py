@@ -43,6 +43,7 @@ from restorekit.errors import RestoreKitError
 from restorekit.infer.loading import model_channels, model_size_multiple
 from restorekit.infer.memory import training_budget
 from restorekit.infer.precision import check_precision
+from restorekit.io import atomic_write_text
 from restorekit.io.targets import check_output_folder
 from restorekit.models import build_model, transfer_parameters
 from restorekit.noise import build_noise
@@ -55,7 +56,6 @@ from restorekit.train.budget import (
     step_memory,
 )
 from restorekit.train.checkpoint import (
-    atomic_write_text,
     checkpoint_path,
     find_resume,
     list_checkpoints,
@@ -159,7 +159,7 @@ def fit(cfg: TrainConfig) -> FitResult:
         _check_budget(cfg, env, parts, dataset)
         batches, val_data = _batches(cfg, env, state.step, dataset), _val_data(cfg)
         if env.is_main:
-            atomic_write_text(run_dir / "config.yaml", dump_yaml(cfg))
+            atomic_write_text(run_dir / "config.yaml", dump_yaml(cfg), make_parents=True)
         model, window = distributed.wrap(parts.model, env), LossWindow(env.world_size)
         terms = [name for name, _, _ in parts.criterion.terms]
         with RunLogger(
