@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -54,3 +55,31 @@ def tiny_base(tmp_path: Path) -> Path:
         model.rec.tail.weight.zero_()
         model.rec.tail.bias.fill_(0.1)
     return save_model(tmp_path / "base.safetensors", model, name="aindnet", kwargs=TINY)
+
+
+def _profile(iso: int, a: float, b: float) -> dict:
+    return {"name": f"iso {iso}", "iso": iso, "a": [a, a, a], "b": [b, b, b]}
+
+
+PROFILES = {  # darktable's noiseprofiles.json format, one camera (never the GPL file itself)
+    "version": 0,
+    "noiseprofiles": [
+        {
+            "maker": "Nikon",
+            "models": [
+                {
+                    "model": "D800",
+                    "profiles": [_profile(100, 1e-5, 1e-7), _profile(6400, 4e-4, 4e-6)],
+                }
+            ],
+        }
+    ],
+}
+
+
+@pytest.fixture
+def profiles(tmp_path: Path) -> Path:
+    """A tiny darktable-format profile file: Nikon D800 at ISO 100 and 6400."""
+    path = tmp_path / "noiseprofiles.json"
+    path.write_text(json.dumps(PROFILES))
+    return path

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -16,36 +15,11 @@ from restorekit.weights import read_metadata
 
 from .conftest import smooth_image
 
-PROFILES = {
-    "version": 0,
-    "noiseprofiles": [
-        {
-            "maker": "Nikon",
-            "models": [
-                {
-                    "model": "D800",
-                    "profiles": [
-                        {"iso": 100, "a": [1e-5] * 3, "b": [1e-7] * 3},
-                        {"iso": 6400, "a": [4e-4] * 3, "b": [4e-6] * 3},
-                    ],
-                }
-            ],
-        }
-    ],
-}
-
 
 @pytest.fixture(autouse=True)
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RESTOREKIT_CACHE", str(tmp_path / "cache"))
     return tmp_path / "cache" / "cameras"
-
-
-@pytest.fixture
-def profiles(tmp_path: Path) -> Path:
-    path = tmp_path / "noiseprofiles.json"
-    path.write_text(json.dumps(PROFILES))
-    return path
 
 
 def _photo(path: Path, iso: int | None, size: int = 512) -> Path:

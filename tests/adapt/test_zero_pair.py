@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -16,33 +15,6 @@ from restorekit.errors import RestoreKitError
 from restorekit.weights import read_metadata
 
 from .conftest import smooth_image
-
-
-def _profile(iso: int, a: float, b: float) -> dict:
-    return {"name": f"iso {iso}", "iso": iso, "a": [a, a, a], "b": [b, b, b]}
-
-
-PROFILES = {
-    "version": 0,
-    "noiseprofiles": [
-        {
-            "maker": "Nikon",
-            "models": [
-                {
-                    "model": "D800",
-                    "profiles": [_profile(100, 1e-5, 1e-7), _profile(6400, 4e-4, 4e-6)],
-                }
-            ],
-        }
-    ],
-}
-
-
-@pytest.fixture
-def profiles(tmp_path: Path) -> Path:
-    path = tmp_path / "noiseprofiles.json"
-    path.write_text(json.dumps(PROFILES))
-    return path
 
 
 @pytest.fixture
