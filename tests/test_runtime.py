@@ -8,6 +8,7 @@ import os
 import platform
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -100,7 +101,11 @@ class Spy:
     def find_spec(self, name, path=None, target=None):
         if name == "torch" and "policy" not in seen:
             seen["policy"] = os.environ.get("OMP_WAIT_POLICY")
+            seen["spin"] = os.environ.get("GOMP_SPINCOUNT")
 sys.meta_path.insert(0, Spy())
+import restorekit.runtime as runtime
+if os.environ.get("SPY_BUSY"):
+    runtime.cpu_busy_share = lambda: float(os.environ["SPY_BUSY"])
 from restorekit.cli.main import main
 code = main(["--threads", "1", "models"])
 print(json.dumps({"code": code, **seen}))
@@ -108,7 +113,7 @@ print(json.dumps({"code": code, **seen}))
 
 
 def _spy(env_extra: dict[str, str]) -> tuple[dict, str]:
-    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
     env.update(env_extra, OMP_DISPLAY_ENV="VERBOSE")
     out = subprocess.run(
         [sys.executable, "-c", SPY], env=env, capture_output=True, text=True, check=True
@@ -116,13 +121,32 @@ def _spy(env_extra: dict[str, str]) -> tuple[dict, str]:
     return json.loads(out.stdout.strip().splitlines()[-1]), out.stderr
 
 
-def test_cli_sets_passive_wait_before_torch_loads() -> None:
-    seen, stderr = _spy({})
-    assert seen == {"code": 0, "policy": "PASSIVE"}
+def test_cli_sets_passive_wait_on_a_busy_machine_before_torch_loads() -> None:
+    seen, stderr = _spy({"SPY_BUSY": "0.5"})
+    assert seen == {"code": 0, "policy": "PASSIVE", "spin": None}
     if "GOMP_SPINCOUNT" in stderr:  # GNU OpenMP shows what it read: no spinning at all
         assert "GOMP_SPINCOUNT = '0'" in stderr
 
 
-def test_user_wait_policy_wins() -> None:
-    seen, _ = _spy({"OMP_WAIT_POLICY": "ACTIVE"})
-    assert seen["policy"] == "ACTIVE"
+def test_cli_bounds_the_spin_on_an_idle_machine() -> None:
+    seen, stderr = _spy({"SPY_BUSY": "0.05"})
+    assert seen == {"code": 0, "policy": None, "spin": "10000"}
+    if "GOMP_SPINCOUNT" in stderr:
+        assert "GOMP_SPINCOUNT = '10000'" in stderr
+
+
+@pytest.mark.parametrize("env", [{"OMP_WAIT_POLICY": "ACTIVE"}, {"GOMP_SPINCOUNT": "5"}])
+def test_user_wait_policy_wins(env: dict[str, str]) -> None:
+    seen, _ = _spy({**env, "SPY_BUSY": "0.5"})
+    assert (seen["policy"], seen["spin"]) == (env.get("OMP_WAIT_POLICY"), env.get("GOMP_SPINCOUNT"))
+
+
+def test_busy_share_from_proc_stat(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from restorekit import runtime
+
+    stat = tmp_path / "stat"
+    lines = iter(["cpu  100 0 100 800 0 0 0 0 0 0\n", "cpu  200 0 100 900 0 0 0 0 0 0\n"])
+    monkeypatch.setattr(runtime.time, "sleep", lambda s: stat.write_text(next(lines)))
+    stat.write_text(next(lines))
+    assert runtime.cpu_busy_share(0.0, str(stat)) == pytest.approx(0.5)  # 100 busy of 200
+    assert runtime.cpu_busy_share(0.0, str(tmp_path / "none")) is None

@@ -8,17 +8,22 @@ memory in the heap instead, the same effect as the environment variables
 ``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_`` and ``MALLOC_TOP_PAD_``.
 
 **OpenMP.** torch's OpenMP threads spin while they wait for work; on a machine another process
-keeps busy they burn the cores that process needs and throughput collapses (measured 0.023 MP/s
-with 2 threads against 0.087 with ``OMP_WAIT_POLICY=PASSIVE``). ``prefer_passive_wait`` sets
-``PASSIVE`` unless the user chose a policy; OpenMP reads the variable once, when torch loads, so it
-must run before ``import torch``. The thread count stays torch's default (physical cores) unless
-``OMP_NUM_THREADS`` or ``set_threads`` says otherwise.
+keeps busy they burn the cores that process needs and throughput collapses (measured 0.013 MP/s
+with 2 threads beside one busy process, against 0.192 with ``OMP_WAIT_POLICY=PASSIVE``), while on
+an idle machine sleeping costs a third (PASSIVE 0.219 against 0.328 MP/s; a spin bounded by
+``GOMP_SPINCOUNT=10000`` ran at 0.344 idle and 0.105 loaded; ``benchmarks/threads.py``, 2-core
+Xeon). ``choose_wait_policy`` therefore looks at the machine at start-up: when other processes
+keep at least ``BUSY_SHARE`` of the CPUs busy over ``BUSY_SAMPLE_S`` (``/proc/stat``; unknown
+elsewhere, treated as busy) it sets ``PASSIVE``, otherwise the bounded spin. A policy the user
+set (``OMP_WAIT_POLICY`` or ``GOMP_SPINCOUNT``) wins. OpenMP reads the variables once, when torch
+loads, so this must run before ``import torch``. The thread count stays torch's default
+(physical cores) unless ``OMP_NUM_THREADS`` or ``set_threads`` says otherwise.
 
 **CPU features.** ``native_bf16`` tells whether the CPU computes bfloat16 in hardware
 (x86 AVX512_BF16 or AMX-BF16, Arm BF16); elsewhere torch emulates it, several times slower
 than float32.
 
-The CLI calls ``prefer_passive_wait`` and ``tune_malloc`` once at start-up; library users may call
+The CLI calls ``choose_wait_policy`` and ``tune_malloc`` once at start-up; library users may call
 them themselves. This module imports no torch at import time, so that ordering is possible.
 """
 
@@ -31,6 +36,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 
 _M_TRIM_THRESHOLD = -1
 _M_TOP_PAD = -2
@@ -71,31 +77,67 @@ def tune_malloc(
 
 
 WAIT_POLICY = "OMP_WAIT_POLICY"
-_passive_set: str | None = None  # the value prefer_passive_wait wrote, if it did
+SPIN_COUNT = "GOMP_SPINCOUNT"
+BOUNDED_SPIN = "10000"
+BUSY_SHARE = 0.25
+BUSY_SAMPLE_S = 0.1
+_chosen: dict[str, str] = {}  # what choose_wait_policy wrote, and why
 #: CPU flags meaning hardware bfloat16: x86 (/proc/cpuinfo ``flags``) and Arm (``Features``).
 BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16", "bf16", "svebf16"})
 
 
-def prefer_passive_wait() -> bool:
-    """Set ``OMP_WAIT_POLICY=PASSIVE`` unless the user set a policy; True if it was set now.
+def cpu_busy_share(seconds: float = BUSY_SAMPLE_S, stat: str = "/proc/stat") -> float | None:
+    """The share of all CPUs busy over the next ``seconds`` (this process sleeps meanwhile), from
+    the ``cpu`` line of ``/proc/stat``; None where there is no such file."""
 
-    Does nothing once torch is imported: its OpenMP runtime has read the variable already, and
-    changing it afterwards would only make ``wait_policy`` report a setting that is not in force.
-    """
-    global _passive_set
-    if WAIT_POLICY in os.environ or "torch" in sys.modules:
-        return False
-    os.environ[WAIT_POLICY] = _passive_set = "PASSIVE"
-    return True
+    def sample() -> tuple[int, int] | None:
+        try:
+            with open(stat, encoding="ascii") as f:
+                fields = [int(v) for v in f.readline().split()[1:]]
+        except (OSError, ValueError):
+            return None
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+        return sum(fields[:8]), idle  # guest time is already counted in user time
+
+    first = sample()
+    if first is None:
+        return None
+    time.sleep(seconds)
+    second = sample()
+    if second is None or second[0] <= first[0]:
+        return None
+    total, idle = second[0] - first[0], second[1] - first[1]
+    return max(0.0, min(1.0, 1.0 - idle / total))
+
+
+def choose_wait_policy(busy: float | str | None = "measure") -> str | None:
+    """Set OpenMP's wait for the machine's load (module docstring); returns what it set, or
+    None when the user had set a policy or torch is loaded already (its OpenMP runtime has read
+    the variables, so a change would only make ``wait_policy`` report a setting not in force).
+    ``busy``: the busy share of the CPUs, or ``"measure"`` (:func:`cpu_busy_share`)."""
+    if WAIT_POLICY in os.environ or SPIN_COUNT in os.environ or "torch" in sys.modules:
+        return None
+    share = cpu_busy_share() if busy == "measure" else busy
+    if share is None or share >= BUSY_SHARE:
+        os.environ[WAIT_POLICY] = "PASSIVE"
+        seen = "unknown" if share is None else f"{share:.0%} of the CPUs busy"
+        _chosen.update(name=WAIT_POLICY, value="PASSIVE", why=seen)
+        return f"{WAIT_POLICY}=PASSIVE"
+    os.environ[SPIN_COUNT] = BOUNDED_SPIN
+    _chosen.update(name=SPIN_COUNT, value=BOUNDED_SPIN, why=f"{share:.0%} of the CPUs busy")
+    return f"{SPIN_COUNT}={BOUNDED_SPIN}"
 
 
 def wait_policy() -> str:
     """The OpenMP wait policy in the environment and who chose it."""
-    value = os.environ.get(WAIT_POLICY)
-    if value is None:
-        return "default (OpenMP spins, then sleeps)"
-    chosen_by = "restorekit" if value == _passive_set else WAIT_POLICY
-    return f"{value} (set by {chosen_by})"
+    for name in (WAIT_POLICY, SPIN_COUNT):
+        value = os.environ.get(name)
+        if value is None:
+            continue
+        if _chosen.get("name") == name and _chosen.get("value") == value:
+            return f"{name}={value} (set by restorekit: {_chosen['why']} at start-up)"
+        return f"{name}={value} (set in the environment)"
+    return "default (OpenMP spins, then sleeps)"
 
 
 def set_threads(threads: int | None) -> None:

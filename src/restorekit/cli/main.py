@@ -3,8 +3,9 @@
 Each sub-command lives in its own module of this package and exposes ``HELP`` (one line),
 ``add_arguments(parser)`` and ``run(args) -> int``; the work itself is done by the library.
 Library errors name the API's parameters (``patch_size``); the message shown names the option
-instead (``--patch-size``). ``main`` sets ``OMP_WAIT_POLICY=PASSIVE`` (unless the user set it)
-before any sub-command module imports torch (``restorekit.runtime.prefer_passive_wait``).
+instead (``--patch-size``). ``main`` chooses OpenMP's wait (``OMP_WAIT_POLICY=PASSIVE`` on a busy
+machine, ``GOMP_SPINCOUNT=10000`` on an idle one, unless the user set either) before any
+sub-command module imports torch (``restorekit.runtime.choose_wait_policy``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 
 from restorekit import __version__
 from restorekit.errors import RestoreKitError
-from restorekit.runtime import prefer_passive_wait, set_threads, tune_malloc
+from restorekit.runtime import choose_wait_policy, set_threads, tune_malloc
 
 COMMANDS = (
     "denoise",
@@ -82,7 +83,7 @@ def flag_names(message: str, args: argparse.Namespace) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; user errors print ``restorekit: error: ...`` on stderr and return 2."""
-    prefer_passive_wait()  # before build_parser: the sub-command modules import torch
+    choose_wait_policy()  # before build_parser: the sub-command modules import torch
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
