@@ -10,14 +10,25 @@ from os import PathLike
 
 
 class RestoreKitError(Exception):
-    """A problem with what the user gave us, described in one line."""
+    """A problem with what the user gave us, described in one line.
 
-    def __init__(self, message: str, path: str | PathLike[str] | None = None) -> None:
+    ``params``: the API parameters the message names as words (``limit``); the CLI shows them
+    as its options (``--limit``). Names with an underscore (``patch_size``) are found anyway.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        path: str | PathLike[str] | None = None,
+        *,
+        params: tuple[str, ...] = (),
+    ) -> None:
         text = " ".join(str(message).split())
         if path is not None:
             text = f"{path}: {text}"
         super().__init__(text)
         self.path = None if path is None else str(path)
+        self.params = params
 
 
 class OutputWriteError(RestoreKitError):

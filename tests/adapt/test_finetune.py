@@ -89,7 +89,7 @@ def test_same_seed_same_weights(pairs_dir, tiny_base):
 
 def test_a_model_without_transfer_groups(pairs_dir, tiny_model_file):
     path = tiny_model_file("hinet", "hinet.safetensors", wf=4, depth=2)
-    with pytest.raises(RestoreKitError, match="--trainable all"):
+    with pytest.raises(RestoreKitError, match="instead with trainable all"):
         adapt(pairs_dir, None, base=str(path), max_steps=1, **FAST)
     result = adapt(pairs_dir, None, base=str(path), max_steps=2, trainable="all", **FAST)
     assert result.steps == 2

@@ -44,3 +44,15 @@ def test_library_parameter_names_are_shown_as_options() -> None:
     assert flag_names(text, args) == (
         "--patch-size 9 too big; lower --max-steps or data.batch_size; see my_patch_size.png"
     )
+
+
+def test_named_library_parameters_are_shown_as_their_options(tmp_path, capsys) -> None:
+    args = build_parser().parse_args(["eval", "--protocol", "gaussian", "--out", "o"])
+    text = "protocol gaussian needs sigmas; inputs: bad; limit must be >= 1; split_file"
+    shown = flag_names(text, args, ("protocol", "sigmas", "inputs", "limit"))
+    assert (
+        shown
+        == "--protocol gaussian needs --sigma; --input: bad; --limit must be >= 1; --split-file"
+    )
+    assert main(["eval", "--protocol", "pairs", "--out", str(tmp_path / "o")]) == 2
+    assert "error: --protocol pairs needs --dataset" in capsys.readouterr().err

@@ -179,11 +179,11 @@ def test_choose_crop_prefers_texture() -> None:
 
 
 def test_eval_spec_validation(clean_dir: Path, tmp_path: Path) -> None:
-    with pytest.raises(RestoreKitError, match="--dataset"):
+    with pytest.raises(RestoreKitError, match=r"protocol .* needs dataset"):
         EvalSpec(protocol="gaussian", out=str(tmp_path))
-    with pytest.raises(RestoreKitError, match="--noisy-mat"):
+    with pytest.raises(RestoreKitError, match="needs noisy_mat"):
         EvalSpec(protocol="sidd-val", out=str(tmp_path))
-    with pytest.raises(RestoreKitError, match="--dnd-root"):
+    with pytest.raises(RestoreKitError, match="needs dnd_root"):
         EvalSpec(protocol="dnd-export", out=str(tmp_path))
     with pytest.raises(RestoreKitError, match="too small"):
         EvalSpec(protocol="gaussian", dataset="x", out=str(tmp_path), tile=4)
@@ -213,7 +213,7 @@ def test_derain_is_always_scored_on_y_deblur_on_rgb_unless_asked(tmp_path: Path)
         (tmp_path / "D" / folder).mkdir(parents=True)
         Image.fromarray(np.full((16, 16, 3), 9, np.uint8)).save(tmp_path / "D" / folder / "a.png")
     common = {"dataset": str(tmp_path / "D"), "out": str(tmp_path / "o"), "crop_border": 1}
-    with pytest.raises(RestoreKitError, match="--dataset"):
+    with pytest.raises(RestoreKitError, match="needs dataset"):
         EvalSpec(protocol="derain", out=str(tmp_path))
     (derain,) = build_protocols(EvalSpec(protocol="derain", **common))
     assert isinstance(derain, DerainProtocol) and derain.metrics[0].name == "uint8-y-b1"

@@ -313,7 +313,9 @@ def load_base(spec: str, device: torch.device, trainable: str) -> tuple[nn.Modul
             params = freeze_for_transfer(model)
         except RestoreKitError as err:
             raise RestoreKitError(
-                f"{err}; train every parameter instead with --trainable all", spec
+                f"{err}; train every parameter instead with trainable all",
+                spec,
+                params=("trainable",),
             ) from None
     if not params:
         raise RestoreKitError(f"model '{meta.get('name')}' has nothing to train", spec)

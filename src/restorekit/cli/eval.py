@@ -77,6 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     data.add_argument(
         "--sigma",
+        dest="sigmas",
         type=_numbers,
         metavar="LIST",
         default=(15.0, 25.0, 50.0),
@@ -84,6 +85,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     data.add_argument(
         "--input",
+        dest="inputs",
         type=_words,
         metavar="LIST",
         help="gaussian: input variants, float (noise added in float, unclipped, as papers "
@@ -152,8 +154,8 @@ def run(args: argparse.Namespace) -> int:
         out=args.out,
         methods=args.methods,
         dataset=args.dataset,
-        sigmas=args.sigma,
-        **({} if args.input is None else {"inputs": args.input}),
+        sigmas=args.sigmas,
+        **({} if args.inputs is None else {"inputs": args.inputs}),
         seed=args.seed,
         split_file=args.split_file,
         split=args.split,

@@ -67,17 +67,21 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(f"restorekit.cli.{name}")
         cmd = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(cmd)
-        cmd.set_defaults(run=module.run)
+        flags = {a.dest: max(a.option_strings, key=len) for a in cmd._actions if a.option_strings}
+        cmd.set_defaults(run=module.run, flags=flags)
     return parser
 
 
-def flag_names(message: str, args: argparse.Namespace) -> str:
+def flag_names(message: str, args: argparse.Namespace, params: Sequence[str] = ()) -> str:
     """``message`` with each parameter name of the sub-command that has an underscore
-    (``max_steps``) written as its option (``--max-steps``), argparse's spelling of it."""
+    (``max_steps``), and each of ``params`` (a library error's named parameters, ``limit``),
+    written as its option (``--max-steps``, ``--limit``)."""
+    flags = getattr(args, "flags", {})
     for dest in vars(args):
-        if "_" in dest:
+        if "_" in dest or dest in params:
+            option = flags.get(dest, "--" + dest.replace("_", "-"))
             pattern = rf"(?<![\w./-]){re.escape(dest)}(?![\w/-]|\.\w)"
-            message = re.sub(pattern, "--" + dest.replace("_", "-"), message)
+            message = re.sub(pattern, option, message)
     return message
 
 
@@ -94,7 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except RestoreKitError as err:
-        print(f"restorekit {args.command}: error: {flag_names(str(err), args)}", file=sys.stderr)
+        text = flag_names(str(err), args, err.params)
+        print(f"restorekit {args.command}: error: {text}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"restorekit {args.command}: interrupted", file=sys.stderr)

@@ -87,7 +87,7 @@ def export_dnd(
     if margin < 0:
         raise RestoreKitError(f"DND margin must be >= 0, got {margin}")
     if limit is not None and limit < 1:
-        raise RestoreKitError(f"--limit must be >= 1, got {limit}")
+        raise RestoreKitError(f"limit must be >= 1, got {limit}", params=("limit",))
     info = root / "info.mat"
     if not info.is_file():
         raise RestoreKitError("DND info.mat not found (expected ROOT/info.mat)", path=info)

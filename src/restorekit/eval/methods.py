@@ -407,7 +407,7 @@ def build_method(
     options apply to models only."""
     spec = spec.strip()
     if not spec:
-        raise RestoreKitError("empty method name in --methods")
+        raise RestoreKitError("empty method name in methods", params=("methods",))
     if spec in ("noisy", "input"):
         return NoisyMethod(spec)
     kind, _, sigma = spec.partition(":")

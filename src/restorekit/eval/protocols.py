@@ -73,7 +73,7 @@ class Protocol(ABC):
 
 def _limit(items: list[Any], limit: int | None) -> list[Any]:
     if limit is not None and limit < 1:
-        raise RestoreKitError(f"--limit must be >= 1, got {limit}")
+        raise RestoreKitError(f"limit must be >= 1, got {limit}", params=("limit",))
     return items if limit is None else items[:limit]
 
 
@@ -207,7 +207,9 @@ class PairsProtocol(Protocol):
     ) -> None:
         self.root = Path(root)
         if (split_file is None) != (split is None):
-            raise RestoreKitError("give both --split-file and --split, or neither")
+            raise RestoreKitError(
+                "give both split_file and split, or neither", params=("split_file", "split")
+            )
         self.split_file = None if split_file is None else Path(split_file)
         self.split = split
         names = None if split_file is None else read_split(split_file, split)

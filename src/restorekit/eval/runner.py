@@ -133,7 +133,7 @@ def evaluate(
 
 def _require(value: Any, option: str, protocol: str) -> None:
     if value is None or value == ():
-        raise RestoreKitError(f"--protocol {protocol} needs {option}")
+        raise RestoreKitError(f"protocol {protocol} needs {option}", params=("protocol", option))
 
 
 @dataclass(frozen=True)
@@ -172,24 +172,25 @@ class EvalSpec:
         if self.protocol not in PROTOCOLS:
             raise RestoreKitError(f"unknown protocol '{self.protocol}'; known: {PROTOCOLS}")
         if self.protocol in ("gaussian", "pairs", "derain", "deblur"):
-            _require(self.dataset, "--dataset", self.protocol)
+            _require(self.dataset, "dataset", self.protocol)
         if self.protocol == "gaussian":
-            _require(self.sigmas, "--sigma", self.protocol)
-            _require(self.inputs, "--input", self.protocol)
+            _require(self.sigmas, "sigmas", self.protocol)
+            _require(self.inputs, "inputs", self.protocol)
             unknown = sorted(set(self.inputs) - set(GAUSSIAN_INPUTS))
             if unknown:
                 raise RestoreKitError(
-                    f"--input: unknown variant(s) {', '.join(unknown)}; known: {GAUSSIAN_INPUTS}"
+                    f"inputs: unknown variant(s) {', '.join(unknown)}; known: {GAUSSIAN_INPUTS}",
+                    params=("inputs",),
                 )
         if self.protocol == "sidd-val":
-            _require(self.noisy_mat, "--noisy-mat", self.protocol)
-            _require(self.gt_mat, "--gt-mat", self.protocol)
+            _require(self.noisy_mat, "noisy_mat", self.protocol)
+            _require(self.gt_mat, "gt_mat", self.protocol)
         if self.protocol == "dnd-export":
-            _require(self.dnd_root, "--dnd-root", self.protocol)
+            _require(self.dnd_root, "dnd_root", self.protocol)
         if not self.methods:
-            raise RestoreKitError("--methods needs at least one method")
+            raise RestoreKitError("methods needs at least one method", params=("methods",))
         if self.limit is not None and self.limit < 1:
-            raise RestoreKitError(f"--limit must be >= 1, got {self.limit}")
+            raise RestoreKitError(f"limit must be >= 1, got {self.limit}", params=("limit",))
         if self.tile is not None and self.tile != "auto":
             sides = self.tile if isinstance(self.tile, tuple) else (self.tile,)
             if len(sides) not in (1, 2) or not all(
@@ -199,13 +200,13 @@ class EvalSpec:
             if self.tile:
                 check_tile_size(self.tile)
         if self.local_stats is not None and self.local_stats < 2:
-            raise RestoreKitError(f"--local-stats must be >= 2 pixels, got {self.local_stats}")
+            raise RestoreKitError(f"local_stats must be >= 2 pixels, got {self.local_stats}")
         if self.overlap < 0:
-            raise RestoreKitError(f"--overlap must be >= 0, got {self.overlap}")
+            raise RestoreKitError(f"overlap must be >= 0, got {self.overlap}", params=("overlap",))
         if self.precision not in PRECISIONS:
-            raise RestoreKitError(f"--precision must be one of {PRECISIONS}")
+            raise RestoreKitError(f"precision must be one of {PRECISIONS}", params=("precision",))
         if self.dnd_margin < 0:
-            raise RestoreKitError(f"--dnd-margin must be >= 0, got {self.dnd_margin}")
+            raise RestoreKitError(f"dnd_margin must be >= 0, got {self.dnd_margin}")
 
     def settings(self) -> dict[str, Any]:
         """Run-wide options for the report (model inference options are reported per model,
