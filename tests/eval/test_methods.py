@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import sys
 from pathlib import Path
@@ -208,9 +209,9 @@ def test_local_stats_option_reaches_the_model_and_lifts_max_tile(tiny_checkpoint
     local = build_method(str(tiny_checkpoint), device="cpu", local_stats=48)
     assert plain.describe()["local_stats"] is None
     assert local.describe()["local_stats"] == 48
-    local.model.max_tile = 64
+    for method in (local, plain):
+        method.model.spec = dataclasses.replace(method.model.spec, max_tile=64)
     assert model_max_tile(local.model) is None
-    plain.model.max_tile = 64
     assert model_max_tile(plain.model) == 64
 
 

@@ -9,6 +9,7 @@ from restorekit.infer.ensemble import Ensemble
 from restorekit.infer.loading import model_max_tile
 from restorekit.infer.restore import restore, restore_output
 from restorekit.infer.tiling import tiled_forward
+from restorekit.models.spec import ModelSpec
 
 
 def test_whole_tiled_auto_and_tta_agree_on_a_pointwise_model(pointwise, noisy) -> None:
@@ -34,7 +35,7 @@ def test_restore_runs_without_autograd(stats_denoiser, noisy) -> None:
 
 def test_auto_honours_the_model_max_tile(stats_denoiser, noisy) -> None:
     """A model trained on small patches declares max_tile; "auto" never hands it more."""
-    stats_denoiser.checkpoint_metadata = {"max_tile": 32}
+    stats_denoiser.spec = ModelSpec("stats", max_tile=32)
     assert model_max_tile(stats_denoiser) == 32
     auto = restore(stats_denoiser, noisy, tile="auto", overlap=8)
     torch.testing.assert_close(auto, tiled_forward(stats_denoiser, noisy, 32, 8).image)
@@ -43,6 +44,6 @@ def test_auto_honours_the_model_max_tile(stats_denoiser, noisy) -> None:
 
 
 def test_ensemble_max_tile_is_the_smallest(stats_denoiser, pointwise) -> None:
-    stats_denoiser.max_tile = 48
+    stats_denoiser.spec = ModelSpec("stats", max_tile=48)
     assert model_max_tile(pointwise) is None
     assert model_max_tile(Ensemble([pointwise, stats_denoiser])) == 48

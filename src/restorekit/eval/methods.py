@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from restorekit.errors import RestoreKitError
-from restorekit.infer.loading import model_max_tile
+from restorekit.infer.loading import model_channels, model_max_tile
 from restorekit.infer.precision import choose_precision, select_device
 from restorekit.infer.restore import restore
 from restorekit.models.layers.norm import local_stats_size, set_local_stats
@@ -274,18 +274,6 @@ class FFDNetMethod(SigmaMethod):
         }
 
 
-def model_in_channels(model: nn.Module, metadata: dict[str, Any] | None = None) -> int:
-    """Input channels a model expects: ``in_chn``/``in_channels`` from its metadata kwargs or its
-    attributes, else 3 (restorekit models are RGB unless built for gray)."""
-    kwargs = (metadata or {}).get("kwargs") or {}
-    for source in (kwargs, vars(model)):
-        for key in ("in_chn", "in_channels"):
-            value = source.get(key)
-            if isinstance(value, int):
-                return value
-    return 3
-
-
 class ModelMethod(Method):
     """A restorekit model run through ``restorekit.infer.restore`` (whole image, or tiled, with
     optional x8 TTA and reduced precision; all settings are reported with the scores).
@@ -312,7 +300,7 @@ class ModelMethod(Method):
         self.metadata = dict(metadata or {})
         self.tile, self.overlap, self.tta, self.precision = tile, overlap, tta, precision
         self.resolved: str | None = None
-        self.in_channels = model_in_channels(model, self.metadata)
+        self.in_channels = model_channels(model)
         parameter = next(model.parameters(), None)
         self.device = parameter.device if parameter is not None else torch.device("cpu")
 

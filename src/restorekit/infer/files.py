@@ -37,7 +37,7 @@ from torch import Tensor
 from tqdm import tqdm
 
 from restorekit.errors import RestoreKitError
-from restorekit.infer.loading import ModelSpec, load_models, model_channels
+from restorekit.infer.loading import ModelArg, load_models, model_channels
 from restorekit.infer.memory import MemoryModel
 from restorekit.infer.outputs import model_device
 from restorekit.infer.precision import check_precision, choose_precision
@@ -203,7 +203,7 @@ def restore_files(
     output: PathArg | None = None,
     *,
     task: str = "denoise",
-    model: ModelSpec | Sequence[ModelSpec] | None = None,
+    model: ModelArg | Sequence[ModelArg] | None = None,
     tile: Tile = "auto",
     overlap: int = 32,
     tta: bool = False,

@@ -14,15 +14,16 @@ from restorekit.infer.precision import select_device
 from restorekit.infer.tasks import TASKS
 from restorekit.models.layers.norm import local_stats_size
 from restorekit.models.registry import get_entry, list_models
+from restorekit.models.spec import input_channels, spec_of
 from restorekit.weights import bundled_models, load_model
 
 #: The model `restorekit denoise` uses without --model.
 DEFAULT_MODEL = TASKS["denoise"].model
 
-ModelSpec = str | PathLike[str] | nn.Module
+ModelArg = str | PathLike[str] | nn.Module  # a bundled name, a model file, or a module
 
 
-def _load_one(spec: ModelSpec, device: torch.device) -> nn.Module:
+def _load_one(spec: ModelArg, device: torch.device) -> nn.Module:
     if isinstance(spec, nn.Module):
         return spec.to(device).eval()
     defaults = {task.model for task in TASKS.values()}
@@ -42,15 +43,15 @@ def _load_one(spec: ModelSpec, device: torch.device) -> nn.Module:
 def model_size_multiple(model: nn.Module) -> int:
     """The side multiple ``model`` pads inputs to, >= 1.
 
-    The largest of: the ``size_multiple`` and ``native_size_multiple`` attributes, the registry
-    entry named in the checkpoint metadata, else the entries registered with the model's class.
+    The largest of: the ``size_multiple`` and ``native_size_multiple`` attributes and the
+    model's spec (``restorekit.models.spec``), else the entries registered with its class.
     """
     if isinstance(model, Ensemble):
         return model.size_multiple
     found = [int(getattr(model, attr, 1)) for attr in ("size_multiple", "native_size_multiple")]
-    name = getattr(model, "checkpoint_metadata", {}).get("name")
-    if isinstance(name, str):
-        found.append(get_entry(name).size_multiple)
+    spec = spec_of(model)
+    if spec is not None:
+        found.append(spec.size_multiple)
     else:
         entries = [get_entry(n) for n in list_models()]
         found += [e.size_multiple for e in entries if e.builder is type(model)]
@@ -58,23 +59,19 @@ def model_size_multiple(model: nn.Module) -> int:
 
 
 def model_channels(model: nn.Module) -> int:
-    """Channels the model takes (3 unless it says 1, via attributes or checkpoint kwargs)."""
+    """Channels the model takes: its spec's, else its ``in_channels``/``in_chn``, else 3."""
     if isinstance(model, Ensemble):
         return model_channels(model.members[0])
-    kwargs = getattr(model, "checkpoint_metadata", {}).get("kwargs", {})
-    for key in ("in_channels", "in_chn"):
-        value = getattr(model, key, None) or kwargs.get(key)
-        if isinstance(value, int):
-            return value
-    return 3
+    spec = spec_of(model)
+    return spec.in_channels if spec is not None else input_channels(vars(model))
 
 
 def model_max_tile(model: object) -> int | None:
     """The largest tile side ``model`` should see, or None for any size.
 
-    Set by a checkpoint's ``max_tile`` metadata: instance-normalised models trained on small
-    patches (AINDNet: 96 px here) normalise with the statistics of the whole input, so they do
-    best when run in tiles near their training patch size; ``tile="auto"`` honours it, unless
+    The spec's, from a checkpoint's ``max_tile`` metadata: instance-normalised models trained on
+    small patches (AINDNet: 96 px here) normalise with the statistics of the whole input, so they
+    do best when run in tiles near their training patch size; ``tile="auto"`` honours it, unless
     the model's norms use local statistics (``set_local_stats``). An ensemble takes its
     members' smallest.
     """
@@ -84,10 +81,8 @@ def model_max_tile(model: object) -> int | None:
         return min(known) if known else None
     if isinstance(model, nn.Module) and local_stats_size(model) is not None:
         return None  # local statistics (TLC): tiles are a memory tool only
-    value = getattr(model, "max_tile", None)
-    if value is None:
-        value = getattr(model, "checkpoint_metadata", {}).get("max_tile")
-    return int(value) if isinstance(value, int) and value > 0 else None
+    spec = spec_of(model)
+    return spec.max_tile if spec is not None else None
 
 
 def prepare_model(model: nn.Module) -> nn.Module:
@@ -102,7 +97,7 @@ def prepare_model(model: nn.Module) -> nn.Module:
 
 
 def load_models(
-    model: ModelSpec | Sequence[ModelSpec] | None, device: str | torch.device = "auto"
+    model: ModelArg | Sequence[ModelArg] | None, device: str | torch.device = "auto"
 ) -> nn.Module:
     """One model, or an :class:`Ensemble` for a sequence; None is the default bundled model.
 

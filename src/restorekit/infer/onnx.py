@@ -26,7 +26,7 @@ import torch
 from torch import Tensor, nn
 
 from restorekit.errors import RestoreKitError
-from restorekit.infer.loading import ModelSpec, load_models, model_channels, model_size_multiple
+from restorekit.infer.loading import ModelArg, load_models, model_channels, model_size_multiple
 from restorekit.infer.outputs import fields_of, model_device
 from restorekit.io import atomic_write
 
@@ -209,7 +209,7 @@ def _export(
 
 
 def export_model_file(
-    model: ModelSpec | None,
+    model: ModelArg | None,
     onnx: str | PathLike[str],
     *,
     dynamic: bool = True,

@@ -13,6 +13,7 @@ from typing import Any
 from torch import nn
 
 from restorekit.errors import RestoreKitError
+from restorekit.models.spec import ModelSpec, input_channels
 from restorekit.registry import Registry, check_options, parameter_names
 
 
@@ -58,9 +59,15 @@ def list_models() -> list[str]:
 
 
 def build_model(name: str, **kwargs: Any) -> nn.Module:
-    """Build the model registered as ``name`` with preset defaults overridden by ``kwargs``."""
+    """Build the model registered as ``name`` with preset defaults overridden by ``kwargs``;
+    its :class:`~restorekit.models.spec.ModelSpec` is attached as ``model.spec``."""
     entry = get_entry(name)
+    full = entry.kwargs(**kwargs)
     try:
-        return entry.builder(**entry.kwargs(**kwargs))
+        model = entry.builder(**full)
     except (TypeError, ValueError) as err:
         raise RestoreKitError(f"model '{name}': bad option value ({err})") from None
+    channels = input_channels(full, default=input_channels(vars(model)))
+    multiple = max(entry.size_multiple, int(getattr(model, "native_size_multiple", 1)))
+    model.spec = ModelSpec(name, dict(kwargs), channels, multiple)
+    return model

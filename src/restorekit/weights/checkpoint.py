@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -183,6 +184,13 @@ def load_model(
     _check_state_dict(model, state, f"model '{name}'", path)
     model.load_state_dict(state, strict=True)
     model.checkpoint_metadata = header
+    max_tile = header.get("max_tile")
+    model.spec = replace(
+        model.spec,
+        max_tile=max_tile if isinstance(max_tile, int) and max_tile > 0 else None,
+        source=header.get("source"),
+        licence=header.get("licence"),
+    )
     return model.to(target).eval()
 
 
