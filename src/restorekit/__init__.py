@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 __all__ = [
     "__version__",
     "adapt",
+    "adapt_to_camera",
     "build_model",
     "calibrate",
     "denoise_files",
@@ -27,6 +28,7 @@ __all__ = [
 if TYPE_CHECKING:
     from restorekit.api import (
         adapt,
+        adapt_to_camera,
         build_model,
         calibrate,
         denoise_files,

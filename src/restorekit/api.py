@@ -9,18 +9,21 @@ out = model(x).image                                  # x: float32 (N, C, H, W) 
 y = restorekit.restore(model, x, tile="auto", tta=True)   # tiled, x8 self-ensemble
 restorekit.denoise_files(["photos/"], "out/", model="aindnet-real")
 restorekit.restore_files(["rainy/"], "out/", task="derain")    # hinet-derain; or "deblur"
+model.spec                                            # name, kwargs, channels, tile limit...
 restorekit.adapt("my_pairs/", "mycam.safetensors", base="aindnet-real")   # few-shot transfer
+restorekit.adapt_to_camera("d800.safetensors", camera="NIKON D800", iso=3200, clean="low_iso/")
 restorekit.calibrate("my_pairs/")                     # fit the camera's noise model
 ```
 """
 
-from restorekit.adapt import adapt, calibrate
+from restorekit.adapt import adapt, adapt_to_camera, calibrate
 from restorekit.infer import denoise_files, restore, restore_files
 from restorekit.models import build_model, list_models
 from restorekit.weights import load_model, read_metadata, save_model
 
 __all__ = [
     "adapt",
+    "adapt_to_camera",
     "build_model",
     "calibrate",
     "denoise_files",
