@@ -157,7 +157,7 @@ def fit(cfg: TrainConfig) -> FitResult:
             state = _restore(parts, resume_from, cfg)
         dataset = build_dataset(cfg.data.train.name, **cfg.data.train_kwargs(cfg.seed))
         _check_budget(cfg, env, parts, dataset)
-        batches, val_data = _batches(cfg, env, state.step, dataset), _val_data(cfg)
+        batches, validation = _batches(cfg, env, state.step, dataset), val_data(cfg)
         if env.is_main:
             atomic_write_text(run_dir / "config.yaml", dump_yaml(cfg), make_parents=True)
         model, window = distributed.wrap(parts.model, env), LossWindow(env.world_size)
@@ -192,8 +192,8 @@ def fit(cfg: TrainConfig) -> FitResult:
                 ckpt_due = done % cfg.ckpt_every == 0
                 if done % cfg.log_every == 0 or ckpt_due or last:
                     logger.train(done, lr, *window.flush(done))
-                if val_data is not None and (done % cfg.val.every == 0 or last):
-                    _validate_and_track(cfg, env, parts, state, logger, val_data)
+                if validation is not None and (done % cfg.val.every == 0 or last):
+                    _validate_and_track(cfg, env, parts, state, logger, validation)
                     stopped = stopped or _out_of_patience(cfg, state)
                 if (ckpt_due or last or stopped) and env.is_main:
                     _save(cfg, parts, state, batches)
@@ -401,7 +401,7 @@ class LossWindow:
 # -- validation, checkpoints, exports --------------------------------------------------------------
 
 
-def _val_data(cfg: TrainConfig) -> tuple[Dataset, SynthesizeBatch | None] | None:
+def val_data(cfg: TrainConfig) -> tuple[Dataset, SynthesizeBatch | None] | None:
     """The validation set and the noise for clean-only sets (``val.noise`` or ``data.noise``)."""
     if cfg.val is None:
         return None
@@ -415,16 +415,16 @@ def _validate_and_track(
     parts: Parts,
     state: TrainState,
     logger: RunLogger,
-    val_data: tuple[Dataset, SynthesizeBatch | None],
+    validation: tuple[Dataset, SynthesizeBatch | None],
 ) -> None:
     """Validate (every rank takes a share), log, and export ``best`` when the metric improves."""
     val = cfg.val
     metrics = validate(
         parts.eval_model,
-        val_data[0],
+        validation[0],
         env=env,
         seed=cfg.seed,
-        synth=val_data[1],
+        synth=validation[1],
         y_channel=val.y_channel,
         tile=val.tile if val.tile is not None else cfg.model.max_tile,
         overlap=val.overlap,
