@@ -231,3 +231,10 @@ def test_cli_without_the_ui_extra_says_how_to_install_it(
     assert main(["serve"]) == 2
     err = capsys.readouterr().err.strip()
     assert "pip install 'restorekit[ui]'" in err and "\n" not in err
+
+
+def test_a_task_model_names_its_result_by_the_task(client: TestClient) -> None:
+    response = post(client, "rainy.png", png8(), Path("hinet-derain"))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["name"] == "rainy_derained.png" and "noise_map" not in body["urls"]
