@@ -199,7 +199,8 @@ def test_bundled_name_and_same_file_names(
         progress=False,
     )
     report = run_eval(spec)
-    assert tuple(m["name"] for m in report.methods) == paths
+    assert tuple(m["name"] for m in report.methods) == ("a/model", "b/model")
+    assert tuple(m["source"] for m in report.methods) == paths
 
 
 def test_local_stats_option_reaches_the_model_and_lifts_max_tile(tiny_checkpoint: Path) -> None:

@@ -235,3 +235,11 @@ def test_derain_figure_and_table_name_the_rainy_input(tmp_path: Path) -> None:
     assert [c.split("\n")[0] for c, _ in row.panels] == ["rainy input", "blur3", "clean"]
     assert {r.method for r in report.records} == {"input", "blur3"}
     assert report.methods[0]["kind"] == "degraded input"
+
+
+def test_checkpoints_with_one_file_name_are_told_apart_by_their_folders() -> None:
+    from restorekit.eval.runner import distinct_names
+
+    paths = ["runs/hin/real/final.safetensors", "runs/in/real/final.safetensors"]
+    assert distinct_names(paths) == ["hin/real/final", "in/real/final"]
+    assert distinct_names(["x/a.safetensors", "y/a.safetensors"]) == ["x/a", "y/a"]

@@ -258,6 +258,17 @@ def build_protocols(spec: EvalSpec) -> list[Protocol]:
     raise RestoreKitError(f"protocol '{spec.protocol}' has no scored samples")
 
 
+def distinct_names(paths: list[str]) -> list[str]:
+    """The shortest trailing parts of ``paths`` (without extension) that tell them apart:
+    ``runs/a/final.safetensors``, ``runs/b/final.safetensors`` -> ``a/final``, ``b/final``."""
+    parts = [Path(p).with_suffix("").parts for p in paths]
+    for depth in range(1, max((len(p) for p in parts), default=0) + 1):
+        names = ["/".join(p[-depth:]) for p in parts]
+        if len(set(names)) == len(names):
+            return names
+    return list(paths)
+
+
 def run_eval(spec: EvalSpec) -> EvalReport | dict[str, Any]:
     """Build protocols and methods from ``spec`` and run them: an ``EvalReport`` for scored
     protocols, the DND export manifest for ``dnd-export``. The output folder is checked first."""
@@ -275,9 +286,9 @@ def run_eval(spec: EvalSpec) -> EvalReport | dict[str, Any]:
         for m in spec.methods
     ]
     names = [m.name for m in methods]
-    for method in methods:
-        if names.count(method.name) > 1 and isinstance(method, ModelMethod):
-            method.name = method.source  # two checkpoints with the same file name
+    clashing = [m for m in methods if names.count(m.name) > 1 and isinstance(m, ModelMethod)]
+    for method, name in zip(clashing, distinct_names([m.source for m in clashing]), strict=True):
+        method.name = name  # checkpoints with the same file name: runs/a/final vs runs/b/final
     if spec.protocol == "dnd-export":
         assert spec.dnd_root is not None
         return export_dnd(
