@@ -3,8 +3,8 @@ use and cached (issue #21).
 
 For each photo, :func:`camera_model` reads make, model and ISO from the EXIF, looks the camera up
 in darktable's noise profiles and returns the cached model adapted to it
-(:func:`restorekit.adapt.adapt_to_camera`, over the photo itself shrunk 4x), adapting it first
-when the cache has none. The cache is ``$RESTOREKIT_CACHE/cameras``, else
+(:func:`restorekit.adapt.zero_pair.adapt_to_profile`, over the photo itself shrunk 4x),
+adapting it first when the cache has none. The cache is ``$RESTOREKIT_CACHE/cameras``, else
 ``$XDG_CACHE_HOME/restorekit/cameras``, else ``~/.cache/restorekit/cameras``; a file there is
 named by camera, ISO and base model (``nikon-d800-iso3200-aindnet-real.safetensors``; a base
 given as a file adds a digest of its bytes), so a new base never reuses an old adaptation.
@@ -28,7 +28,7 @@ from typing import Any
 from PIL import Image
 
 from restorekit.adapt.profiles import NoiseProfile, NoiseProfiles
-from restorekit.adapt.zero_pair import adapt_to_camera
+from restorekit.adapt.zero_pair import LIKE_DOWNSCALE, adapt_to_profile
 from restorekit.errors import RestoreKitError
 from restorekit.infer import DEFAULT_MODEL, restore_files
 from restorekit.infer.files import expand_inputs, plan_jobs
@@ -36,7 +36,7 @@ from restorekit.weights import bundled_models
 
 PathArg = str | PathLike[str]
 
-SHRINK = 4
+SHRINK = LIKE_DOWNSCALE
 """The photo is shrunk this much (area average) to serve as its own clean image."""
 MIN_CLEAN_SIDE = 128
 """Shortest side, after shrinking, a photo needs to adapt from (96 px patches plus a hold-out)."""
@@ -86,7 +86,7 @@ def camera_model(
     **options: Any,
 ) -> CameraChoice:
     """The model for ``photo``: its camera's cached adaptation of ``base`` (made now if missing),
-    or ``base`` with a note saying why not. ``options`` go to ``adapt_to_camera`` (e.g.
+    or ``base`` with a note saying why not. ``options`` go to ``adapt_to_profile`` (e.g.
     ``minutes``, ``progress``)."""
     try:
         table = profiles if profiles is not None else NoiseProfiles.load()
@@ -105,7 +105,7 @@ def camera_model(
         )
         return CameraChoice(base, note, profile)
     target.parent.mkdir(parents=True, exist_ok=True)
-    adapt_to_camera(target, like=photo, downscale=SHRINK, profiles=table.path, base=base, **options)
+    adapt_to_profile(target, profile, table.path, photo, downscale=SHRINK, base=base, **options)
     return CameraChoice(str(target), None, profile)
 
 

@@ -45,6 +45,8 @@ DEFAULT_GAIN = 4.0
 """Irradiance of a raw value 1 (``restorekit.noise.profiled``): on PolyU's train pairs (9 camera/ISO
 groups, ``benchmarks/profile_physics.py``) gain 4 predicts the measured sRGB noise std to within
 10 % (median), gain 1 under-predicts it by a third."""
+LIKE_DOWNSCALE = 4
+"""How much a photo is area-averaged to serve as its own clean image (``like``, no ``clean``)."""
 MAX_CLEAN_PIXELS = 4_000_000
 """Clean images larger than this (after ``downscale``) are shrunk further, to bound memory."""
 
@@ -158,40 +160,60 @@ def adapt_to_camera(
     like: PathArg | None = None,
     clean: PathArg | Sequence[PathArg] | None = None,
     downscale: int | None = None,
-    copies: int = 4,
     profiles: PathArg | None = None,
-    crf_bank: PathArg | None = None,
-    jpeg: int | Sequence[int] | None = DEFAULT_JPEG,
-    gain: float = DEFAULT_GAIN,
     **options: Any,
 ) -> AdaptResult:
     """Adapt ``options["base"]`` to a camera's noise with zero pairs (module docstring).
 
     ``clean``: files or folders of clean photos; without it, the ``like`` photo itself.
-    ``downscale``: area-average factor for the clean images (default 1 for ``clean``, 4 for the
-    photo itself). ``options``: those of :func:`restorekit.adapt.adapt` (``holdout_by``
-    defaults to ``strip``).
+    ``downscale``: area-average factor for the clean images (default 1 for ``clean``,
+    :data:`LIKE_DOWNSCALE` for the photo itself). ``options``: those of
+    :func:`adapt_to_profile` (``copies``, ``crf_bank``, ``jpeg``, ``gain``) and of
+    :func:`restorekit.adapt.adapt` (``holdout_by`` defaults to ``strip``).
     """
     profile, source = camera_profile(camera=camera, iso=iso, like=like, profiles=profiles)
     if clean is None:
         if like is None:
             raise RestoreKitError("give clean images to synthesise the camera's noise over")
-        clean, factor = like, 4 if downscale is None else downscale
-    else:
-        factor = 1 if downscale is None else downscale
+        clean, downscale = like, LIKE_DOWNSCALE if downscale is None else downscale
+    return adapt_to_profile(
+        output,
+        profile,
+        source,
+        clean,
+        downscale=1 if downscale is None else downscale,
+        **options,
+    )
+
+
+def adapt_to_profile(
+    output: PathArg | None,
+    profile: NoiseProfile,
+    source: PathArg,
+    clean: PathArg | Sequence[PathArg],
+    *,
+    downscale: int = 1,
+    copies: int = 4,
+    crf_bank: PathArg | None = None,
+    jpeg: int | Sequence[int] | None = DEFAULT_JPEG,
+    gain: float = DEFAULT_GAIN,
+    **options: Any,
+) -> AdaptResult:
+    """:func:`adapt_to_camera` for a profile already looked up (``source``: the profile file it
+    came from), over ``clean`` images shrunk ``downscale`` times."""
     noise = profile_noise(profile, crf_bank=crf_bank, jpeg=jpeg, gain=gain)
-    images = clean_images(clean, factor)
+    images = clean_images(clean, downscale)
     pairs = synthetic_pairs(images, noise, copies=copies, seed=int(options.get("seed", 0)))
     origin = {
         "camera": profile.as_dict(),
         "profiles_file": str(source),
         "clean": [name for name, _ in images],
-        "downscale": factor,
+        "downscale": downscale,
         "copies": copies,
         "noise": noise.config(),
         "summary": (
             f"noise of {profile.describe()} (from {source}), over {len(images)} clean "
-            f"image(s) shrunk {factor}x, {copies} noisy copies each"
+            f"image(s) shrunk {downscale}x, {copies} noisy copies each"
         ),
     }
     options.setdefault("holdout_by", "strip")
