@@ -51,14 +51,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="K",
         help="area-average the clean photos K x K first (default 1 for --clean, 4 for --like)",
     )
-    zero.add_argument(
-        "--copies", type=int, default=4, help="noisy versions of each clean photo (default 4)"
-    )
+    zero.add_argument("--copies", type=int, help="noisy versions of each clean photo (default 4)")
     zero.add_argument("--profiles", metavar="PATH", help="darktable noiseprofiles.json to read")
     zero.add_argument(
         "--gain",
         type=float,
-        default=4.0,
         help="irradiance of a raw value 1 (default 4: what fits PolyU's measured noise)",
     )
     zero.add_argument(
@@ -197,10 +194,9 @@ def run(args: argparse.Namespace) -> int:
             like=args.like,
             clean=args.clean,
             downscale=args.downscale,
-            copies=args.copies,
             profiles=args.profiles,
             crf_bank=args.crf_bank,
-            gain=args.gain,
+            **{k: v for k in ("copies", "gain") if (v := getattr(args, k)) is not None},
             **common,
         )
         print(f"restorekit adapt: {result.metadata['synthetic']['summary']}")

@@ -75,7 +75,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     camera.add_argument(
         "--adapt-minutes",
         type=float,
-        default=5.0,
         metavar="MIN",
         help="time budget of each new camera adaptation (default 5)",
     )
@@ -110,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
             args.output,
             base=model,
             profiles=args.profiles,
-            minutes=args.adapt_minutes,
+            **({} if args.adapt_minutes is None else {"minutes": args.adapt_minutes}),
             **options,
         )
         for note in notes:

@@ -13,12 +13,13 @@ HELP = "restore photos: --task denoise (default), derain or deblur; as denoise o
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """`denoise`'s options plus ``--task``."""
     defaults = ", ".join(f"{name}: {task.model}" for name, task in TASKS.items())
+    suffixes = ", ".join(task.suffix for task in TASKS.values())
     parser.add_argument(
         "--task",
         choices=list(TASKS),
         default="denoise",
         help=f"what to remove; picks the default model ({defaults}) and the output suffix "
-        "(_denoised, _derained, _deblurred)",
+        f"({suffixes})",
     )
     denoise.add_arguments(parser)
 
