@@ -25,7 +25,6 @@ Nam_CBDNet25 cannot be checked: its file names (``01.png`` ..) carry no camera o
 from __future__ import annotations
 
 import argparse
-import collections
 import json
 import math
 import sys
@@ -34,6 +33,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from polyu_cameras import CAMERAS, polyu_groups
 
 from restorekit.adapt import (
     NoiseProfiles,
@@ -46,24 +46,8 @@ from restorekit.adapt.noise_bins import NoiseBins
 from restorekit.io import atomic_write_text
 
 REPO = Path(__file__).resolve().parent.parent
-CAMERAS = {  # PolyU's camera names -> darktable's (Sony A7 II = ILCE-7M2)
-    "Canon5D2": "Canon EOS 5D Mark II",
-    "Canon600D": "Canon EOS 600D",
-    "Canon80D": "Canon EOS 80D",
-    "NikonD800": "NIKON D800",
-    "Sony": "ILCE-7M2",
-}
 GAINS = (1.0, 2.0, 4.0, 8.0)
 JPEG = (85, 100)
-
-
-def groups(split_file: Path) -> dict[tuple[str, int], list[str]]:
-    """PolyU train names by (camera, ISO)."""
-    found: dict[tuple[str, int], list[str]] = collections.defaultdict(list)
-    for name in json.loads(split_file.read_text(encoding="utf-8"))["train"]:
-        fields = name.split("_")
-        found[fields[0], int(fields[3])].append(name)
-    return dict(sorted(found.items()))
 
 
 def std_ratio(predicted: NoiseBins, measured: NoiseBins) -> list[float]:
@@ -114,7 +98,7 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     settings = [(g, None) for g in GAINS] + [(g, JPEG) for g in GAINS]
     rows: list[dict[str, Any]] = []
-    for (camera, iso), names in groups(polyu / "split.json").items():
+    for (camera, iso), names in polyu_groups(polyu / "split.json", "train").items():
         pairs = load_pairs(polyu, names)
         measured, _ = measure_noise(pairs)
         profile = table.lookup("", CAMERAS[camera], iso)

@@ -17,7 +17,6 @@ model exists is not adapted again.
 from __future__ import annotations
 
 import argparse
-import collections
 import concurrent.futures
 import json
 import multiprocessing
@@ -28,28 +27,13 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from polyu_cameras import CAMERAS, polyu_groups
 
 from restorekit.adapt import adapt_to_camera
 from restorekit.eval import EvalSpec, run_eval
 from restorekit.io import atomic_write_text, list_images
 
 REPO = Path(__file__).resolve().parent.parent
-CAMERAS = {  # PolyU's camera names -> darktable's
-    "Canon5D2": "Canon EOS 5D Mark II",
-    "Canon600D": "Canon EOS 600D",
-    "Canon80D": "Canon EOS 80D",
-    "NikonD800": "NIKON D800",
-    "Sony": "ILCE-7M2",
-}
-
-
-def test_groups(split_file: Path) -> dict[str, list[str]]:
-    """PolyU test names by ``camera_ISO``."""
-    found: dict[str, list[str]] = collections.defaultdict(list)
-    for name in json.loads(split_file.read_text(encoding="utf-8"))["test"]:
-        fields = name.split("_")
-        found[f"{fields[0]}_{fields[3]}"].append(name)
-    return dict(sorted(found.items()))
 
 
 def adapt_group(group: str, out: Path, clean: list[str], args: argparse.Namespace) -> float:
@@ -88,7 +72,8 @@ def main() -> int:
     root = args.data_root
     args.profiles = args.profiles or root / "noiseprofiles" / "noiseprofiles.json"
     polyu = root / "PolyU"
-    groups = test_groups(polyu / "split.json")
+    found = polyu_groups(polyu / "split.json", "test")
+    groups = dict(sorted((f"{camera}_{iso}", names) for (camera, iso), names in found.items()))
     if args.groups:
         groups = {g: groups[g] for g in args.groups.split(",")}
     pool = [str(p) for p in list_images(root / "CBSD432")]
