@@ -31,7 +31,13 @@ import torch.nn.functional as F
 
 from restorekit import __version__
 from restorekit.errors import RestoreKitError
-from restorekit.io import atomic_write_bytes, list_images, read_image, write_image
+from restorekit.io import (
+    atomic_write_bytes,
+    atomic_write_text,
+    list_images,
+    read_image,
+    write_image,
+)
 from restorekit.noise.base import NoiseModel
 from restorekit.noise.camera import WithJPEG
 from restorekit.noise.registry import build_noise
@@ -178,7 +184,7 @@ def synthesize_folder(
             "restorekit": __version__,
         }
         json_path = out / f"{path.stem}.json"
-        atomic_write_bytes(json_path, (json.dumps(record, indent=2) + "\n").encode())
+        atomic_write_text(json_path, json.dumps(record, indent=2) + "\n")
         summary.noisy.append(noisy_path)
         summary.noise_maps.append(map_path)
         summary.sidecars.append(json_path)
