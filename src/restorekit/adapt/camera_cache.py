@@ -16,6 +16,7 @@ the reason comes back as a one-line note.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -63,8 +64,10 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+@functools.lru_cache(maxsize=8)
 def _base_tag(base: str) -> str:
-    """The base's bundled name, or its file name plus a digest of its bytes."""
+    """The base's bundled name, or its file name plus a digest of its bytes (once per process,
+    not once per photo)."""
     if base in bundled_models():
         return _slug(base)
     path = Path(base)
