@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from restorekit.adapt import AdaptOptions
 from restorekit.cli.main import build_parser, main
 from restorekit.weights import read_metadata
 
@@ -32,10 +34,32 @@ def base(tiny_model_file) -> Path:
     return tiny_model_file("aindnet", "base.safetensors", width=4, estimator_width=4)
 
 
-def test_parser_defaults():
-    args = build_parser().parse_args(["adapt", "dir", "-o", "cam.safetensors"])
-    assert (args.base, args.max_steps, args.trainable) == ("aindnet-real", None, "transfer")
-    assert args.minutes is None and args.holdout_by is None  # run(): 10 min / auto with pairs
+def test_parser_leaves_the_defaults_to_the_library(capsys):
+    """Fine-tuning flags not given are not passed at all: AdaptOptions' defaults are the only
+    ones, and the help shows them."""
+    args = build_parser().parse_args(["adapt", "dir", "-o", "cam.safetensors", "--lr", "1e-3"])
+    given = {f.name for f in dataclasses.fields(AdaptOptions)} & set(vars(args))
+    assert given == {"lr", "resume", "threads"} and args.lr == 1e-3  # --threads: global
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["adapt", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    defaults = AdaptOptions()
+    assert f"(default {defaults.base})" in help_text
+    assert f"(default {defaults.patch_size})" in help_text
+
+
+def test_run_dir_keeps_a_resumable_run(pairs, base, tmp_path, capsys):
+    out, run = tmp_path / "cam.safetensors", tmp_path / "run"
+    argv = ["adapt", str(pairs), "-o", str(out), "--base", str(base), "--minutes", "0"]
+    argv += ["--eval-every", "1", "--batch-size", "2", "--patch-size", "32", "--no-progress"]
+    assert main([*argv, "--max-steps", "2", "--run-dir", str(run)]) == 0
+    assert (run / "val_log.csv").is_file() and (run / "checkpoints").is_dir()
+    assert main([*argv, "--max-steps", "3", "--run-dir", str(run), "--resume"]) == 0
+    record = read_metadata(out)["adapt"]
+    assert record["steps"] == 3 and [h["step"] for h in record["history"]] == [0, 1, 2, 3]
+    capsys.readouterr()
+    assert main([*argv, "--max-steps", "3", "--resume"]) == 2
+    assert "resume needs a --run-dir" in capsys.readouterr().err
 
 
 def test_adapt_then_denoise_with_the_result(pairs, base, tmp_path, capsys):

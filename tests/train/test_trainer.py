@@ -200,10 +200,35 @@ def test_time_budget_ends_the_run_like_max_steps(ci_dir):
     config = next(c for c in CI_CONFIGS if c.stem == "gaussian_blind_gray")
     result = fit(load_config(config, ["max_minutes=1e-9", "max_steps=50", "val.every=10"]))
     run = ci_dir / result.run_dir
-    assert (result.step, result.stopped) == (1, "time budget")
-    assert [int(r["step"]) for r in read_log(run / "val_log.csv")] == [1]  # validated at the end
-    assert [p.name for p in list_checkpoints(run)] == ["step-00000001.pt"]
+    assert (result.step, result.stopped) == (0, "time budget")  # no step starts past it
+    assert [int(r["step"]) for r in read_log(run / "val_log.csv")] == [0]  # validated at the end
+    assert [p.name for p in list_checkpoints(run)] == ["step-00000000.pt"]
     assert (run / "final.safetensors").is_file()
+    assert [h["step"] for h in result.history] == [0]
+
+
+def test_validation_at_start_and_steps_bounded_by_time_only(ci_dir):
+    """``val.at_start`` scores the starting weights (step 0, exported as ``best`` until beaten by
+    more than ``min_delta``); ``max_steps: null`` runs until the time budget; resuming does not
+    score the start again."""
+    config = next(c for c in CI_CONFIGS if c.stem == "gaussian_blind_gray")
+    timed = ["max_steps=null", "schedule.name=constant", "val.every=2", "val.at_start=true"]
+    result = fit(load_config(config, [*timed, "max_minutes=0.02", "val.min_delta=100"]))
+    assert result.stopped == "time budget" and result.step >= 1
+    assert result.history[0]["step"] == 0 and result.best["step"] == 0  # nothing gained 100 dB
+    steps = [h["step"] for h in result.history]
+    assert steps[-1] == result.step and all(step % 2 == 0 for step in steps[1:-1])
+    best = load_model(ci_dir / result.run_dir / "best.safetensors")
+    assert best.checkpoint_metadata["metrics"]["step"] == 0
+    again = fit(
+        load_config(config, [*timed, "max_minutes=1e-9", "val.min_delta=100", "resume=auto"])
+    )
+    assert again.history[0]["step"] == 0 and again.step == result.step
+    assert [h["step"] for h in again.history].count(0) == 1
+    with pytest.raises(RestoreKitError, match="max_minutes"):
+        load_config(config, ["max_steps=null", "schedule.name=constant"])
+    with pytest.raises(RestoreKitError, match="cosine"):
+        load_config(config, ["max_steps=null", "max_minutes=1", "schedule.name=cosine"])
 
 
 @pytest.mark.parametrize(("min_steps", "stop_at"), [(0, 2), (3, 3)])

@@ -6,23 +6,27 @@ estimator and last conv, with very few real pairs. :func:`adapt` does that on a 
 
 0. check ``output`` before any work (:func:`check_model_output`): a ``.safetensors`` name that is
    no input file, in a folder that accepts new files;
-1. load the base model (a bundled name or any file ``restorekit.load_model`` reads) and freeze
-   all but ``restorekit.models.transfer_parameters`` (``trainable="all"`` trains everything);
-   refuse a ``patch_size`` larger than the smallest training image and a step that would not
-   fit the memory budget (``restorekit.train.budget``, ``max_memory`` or 90% of the free memory);
-2. hold out part of the pairs (``restorekit.adapt.pairs.split_holdout``) and score it before;
-3. loop: learning rate (``restorekit.train.lr_at``, a constant after a short warm-up) -> a batch
-   of random patches (``restorekit.train.batches.TrainBatches``) -> L1 loss -> Adam step; every
-   ``eval_every`` steps score the hold-out (``restorekit.train.validate``) and keep the best
-   weights; stop after ``patience`` scores without an improvement of ``min_delta`` dB (not
-   before ``min_steps``: the first Adam steps often lower the hold-out score before it rises
-   above the base's), at the time budget (leaving time for the last score) or at ``max_steps``;
-4. put the best weights back (the base itself if nothing beat it) and, with ``output``, write
-   them with ``restorekit.weights.save_model``: the base's registry name and kwargs, so the
-   file loads wherever a model loads, and an ``adapt`` metadata entry recording the base, the
-   pairs, the hold-out, the scores before and after, the steps and the seconds. If that write
-   fails (a full disk), the weights go to a file in the system's temporary folder, which the
-   error message names, so the training is not lost.
+1. load the base model (a bundled name or any file ``restorekit.load_model`` reads) and check
+   that it has something to train (``restorekit.models.freeze_for_transfer``;
+   ``trainable="all"`` trains everything); refuse a ``patch_size`` larger than the smallest
+   training image and a step that would not fit the memory budget (``restorekit.train.budget``,
+   ``max_memory`` or 90% of the free memory);
+2. hold out part of the pairs (``restorekit.adapt.pairs.split_holdout``);
+3. hand the rest to the one trainer, ``restorekit.train.fit``, as a recipe (:func:`_recipe`):
+   the base as ``model.init_from`` with its transfer groups trainable, L1, Adam at a constant
+   rate after a short warm-up, random patches of the pairs (given as datasets), the hold-out
+   scored at step 0 (``val.at_start``) and every ``eval_every`` steps, early stopping after
+   ``patience`` scores without an improvement of ``min_delta`` dB (not before ``min_steps``:
+   the first Adam steps often lower the hold-out score before it rises above the base's), the
+   time budget ``minutes`` (which keeps room for the last score) or ``max_steps``. The run
+   lives in ``run_dir`` (checkpoints, logs, TensorBoard; ``resume`` continues it) or in a
+   temporary folder; ``precision`` bf16/fp16 trains under autocast;
+4. take the best weights (the base itself if nothing beat it by ``min_delta``) and, with
+   ``output``, write them with ``restorekit.weights.save_model``: the base's registry name and
+   kwargs, so the file loads wherever a model loads, and an ``adapt`` metadata entry recording
+   the base, the pairs, the hold-out, the scores before and after, the steps and the seconds.
+   If that write fails (a full disk), the weights go to a file in the system's temporary
+   folder, which the error message names, so the training is not lost.
 
 The "after" score is the best hold-out score, which also chose the weights (early stopping),
 so it is slightly optimistic; judge the gain on images not used at all.
@@ -34,24 +38,25 @@ different step from run to run; ``max_steps`` without ``minutes`` is fully repro
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
-import random
+import os
 import secrets
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import torch
 from torch import nn
 
 from restorekit.adapt.pairs import (
+    Holdout,
     HoldoutBy,
     Pair,
     PairDataset,
@@ -65,20 +70,15 @@ from restorekit.infer.loading import DEFAULT_MODEL, model_channels, model_max_ti
 from restorekit.infer.memory import training_budget
 from restorekit.infer.precision import select_device
 from restorekit.io.targets import check_output_file
-from restorekit.models.transfer import freeze_for_transfer
-from restorekit.train.batches import TrainBatches
+from restorekit.models import freeze_for_transfer
+from restorekit.train import GivenData, TrainConfig, config_from_dict, fit
 from restorekit.train.budget import check_patch_size, check_step_memory, step_memory
-from restorekit.train.config import OptimConfig, ScheduleConfig
-from restorekit.train.distributed import DistEnv
-from restorekit.train.losses import build_loss
-from restorekit.train.schedule import lr_at, set_lr
-from restorekit.train.trainer import build_optimizer
-from restorekit.train.validate import validate
 from restorekit.weights import bundled_models, load_model, save_model
 
 PathArg = str | PathLike[str]
 STEPS_PER_EPOCH = 64  # batches per pass over the (few) pairs; only sets how patches are dealt
 MODEL_SUFFIX = ".safetensors"
+CHECKPOINT_EVERY = 100  # steps between checkpoints of a run folder (and at the end)
 SCORING = (
     "held-out images centre-cropped to at most eval_size pixels per side, inference as "
     "--tile auto runs it (tiles of the base's max_tile, if any), output clamped to [0,1], "
@@ -96,6 +96,9 @@ class AdaptOptions:
     steps, without an improvement of more than ``min_delta`` dB; early stopping waits for
     ``min_steps`` updates. ``threads``: CPU threads for torch (None: torch's default).
     ``max_memory``: bytes one training step may use (None: 90% of the device's free memory).
+    ``precision``: fp32, or bf16/fp16 autocast (``restorekit.train``'s ``precision``).
+    ``run_dir``: a folder to keep the run in (checkpoints every 100 steps, logs, TensorBoard;
+    None: a temporary folder, removed); ``resume`` continues the run found there.
     """
 
     base: str = "aindnet-real"
@@ -117,6 +120,9 @@ class AdaptOptions:
     threads: int | None = None
     device: str = "cpu"
     max_memory: int | None = None
+    precision: Literal["fp32", "bf16", "fp16"] = "fp32"
+    run_dir: str | None = None
+    resume: bool = False
     progress: bool | None = None
 
     def __post_init__(self) -> None:
@@ -142,6 +148,8 @@ class AdaptOptions:
             (0 <= self.seed < 2**31, "seed must be in [0, 2**31)"),
             (self.threads is None or self.threads >= 1, "threads must be >= 1"),
             (self.max_memory is None or self.max_memory >= 1, "max_memory must be >= 1 byte"),
+            (self.precision in ("fp32", "bf16", "fp16"), "precision must be fp32, bf16 or fp16"),
+            (not self.resume or self.run_dir is not None, "resume needs a run_dir to continue"),
         ]
         for ok, message in checks:
             if not ok:
@@ -181,26 +189,6 @@ class AdaptResult:
             f"held-out PSNR {b['psnr']:.2f} -> {a['psnr']:.2f} dB ({self.gain:+.2f}), "
             f"SSIM {b['ssim']:.4f} -> {a['ssim']:.4f}"
         )
-
-
-@dataclass
-class _Best:
-    """The best hold-out score so far, its step and weights, and the scores since it improved."""
-
-    score: dict[str, float]
-    step: int
-    weights: list[torch.Tensor]
-    misses: int = 0
-
-    def offer(self, scored: dict[str, float], params: list, min_delta: float) -> None:
-        """Keep ``scored`` (with ``step``) and copies of ``params`` if its PSNR is higher by
-        more than ``min_delta`` dB; otherwise count a miss."""
-        if scored["psnr"] > self.score["psnr"] + min_delta:
-            self.score = {k: v for k, v in scored.items() if k != "step"}
-            self.step, self.misses = int(scored["step"]), 0
-            self.weights = [p.detach().clone() for p in params]
-        else:
-            self.misses += 1
 
 
 def _clock(seconds: float) -> str:
@@ -356,84 +344,28 @@ def _adapt(
         f"batch_size {opts.batch_size} x patch_size {opts.patch_size}",
         "max_memory" if opts.max_memory is not None else f"90% of the free memory on {device}",
     )
-    random.seed(opts.seed)
-    np.random.seed(opts.seed)
-    torch.manual_seed(opts.seed)
-    env = DistEnv(rank=0, local_rank=0, world_size=1, device=device)
+    meta, max_tile = model.checkpoint_metadata, model_max_tile(model)
     per_epoch = opts.batch_size * STEPS_PER_EPOCH
-    train_set = PairDataset(
-        split.train,
-        patch_size=opts.patch_size,
-        augment=True,
-        seed=opts.seed,
-        length=len(split.train) * math.ceil(per_epoch / len(split.train)),
+    data = GivenData(
+        train=PairDataset(
+            split.train,
+            patch_size=opts.patch_size,
+            augment=True,
+            seed=opts.seed,
+            length=len(split.train) * math.ceil(per_epoch / len(split.train)),
+        ),
+        val=PairDataset(split.held_out),
     )
-    held_set = PairDataset(split.held_out)
-    batches = TrainBatches(
-        train_set,
-        batch_size=opts.batch_size,
-        seed=opts.seed,
-        env=env,
-        num_workers=0,
-        synth=None,
-        start_step=0,
-    )
-    loss_fn = build_loss("l1")
-    optimizer = build_optimizer(OptimConfig(lr=opts.lr), params)
-    schedule = ScheduleConfig(name="constant", warmup_steps=opts.warmup_steps)
-    budget = None if opts.minutes is None else 60.0 * opts.minutes
-
-    max_tile = model_max_tile(model)
-
-    def score() -> dict[str, float]:
-        return validate(model, held_set, env=env, seed=opts.seed, tile=max_tile)
-
-    tick = time.perf_counter()
-    before = score()
-    eval_seconds = time.perf_counter() - tick
-    best = _Best(before, 0, [p.detach().clone() for p in params])
-    history = [{"step": 0, **before}]
-    step, stopped = 0, ""
-    bar = _progress_bar(opts)
-    try:
-        while not stopped:
-            elapsed = time.perf_counter() - start
-            if opts.max_steps is not None and step >= opts.max_steps:
-                stopped = "max_steps"
-            elif budget is not None and elapsed + eval_seconds >= budget:
-                stopped = "time budget"  # leaves time for the last score
-            if stopped:
-                break
-            set_lr(optimizer, lr_at(step, opts.lr, schedule, opts.max_steps or 1))
-            batch = next(batches)
-            loss = loss_fn(model(batch["noisy"]), batch)
-            if not torch.isfinite(loss):
-                stopped = f"non-finite loss at step {step + 1} (lower the lr)"
-                break
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            step += 1
-            bar.update(1)
-            if step % opts.eval_every == 0:
-                tick = time.perf_counter()
-                history.append({"step": step, **score()})
-                eval_seconds = time.perf_counter() - tick
-                best.offer(history[-1], params, opts.min_delta)
-                bar.set_postfix(loss=f"{loss.item():.4f}", best=f"{best.score['psnr']:.2f}dB")
-                if best.misses >= opts.patience and step >= opts.min_steps:
-                    stopped = f"early stop (no gain in {opts.patience} scores)"
-        if step > history[-1]["step"] and not stopped.startswith("non-finite"):
-            history.append({"step": step, **score()})
-            best.offer(history[-1], params, 0.0)
-    finally:
-        bar.close()
-    with torch.no_grad():
-        for p, saved in zip(params, best.weights, strict=True):
-            p.copy_(saved)
+    with _run_folder(opts.run_dir) as run_dir:
+        fitted = fit(_recipe(opts, meta, max_tile, device, run_dir, split), datasets=data)
+        best = load_model(fitted.run_dir / "best.safetensors", device=device)
+    model.load_state_dict(best.state_dict())
     model.eval()
     seconds = time.perf_counter() - start
-    meta = model.checkpoint_metadata
+    history = [dict(h) for h in fitted.history]
+    before = {k: v for k, v in history[0].items() if k != "step"}
+    after = {k: v for k, v in (fitted.best or {}).items() if k != "step"}
+    best_step = int((fitted.best or {"step": 0})["step"])
     record = {
         "base": opts.base,
         "base_name": meta.get("name"),
@@ -444,12 +376,12 @@ def _adapt(
         "held_out": [p.name for p in split.held_out],
         "holdout_by": split.by,
         "before": before,
-        "after": best.score,
-        "psnr_gain_db": best.score["psnr"] - before["psnr"],
-        "steps": step,
-        "best_step": best.step,
+        "after": after,
+        "psnr_gain_db": after["psnr"] - before["psnr"],
+        "steps": fitted.step,
+        "best_step": best_step,
         "seconds": round(seconds, 2),
-        "stopped": stopped,
+        "stopped": fitted.stopped,
         "history": history,
         "scoring": SCORING,
         "options": {k: v for k, v in dataclasses.asdict(opts).items() if k != "progress"},
@@ -461,7 +393,7 @@ def _adapt(
         name = f"{camera['maker']} {camera['model']} ISO {camera['iso']:g}"
         what = f"{len(pairs)} synthetic pair(s) of {name}"
     written = None
-    if target is not None:
+    if target is not None and fitted.is_main:
         written = save_or_keep(
             target,
             lambda path: save_model(
@@ -470,7 +402,7 @@ def _adapt(
                 name=meta["name"],
                 kwargs=meta["kwargs"],
                 recipe=None,
-                metrics={**best.score, "step": best.step},
+                metrics={**after, "step": best_step},
                 source=f"restorekit adapt of {opts.base} on {what}",
                 adapt=record,
                 **({"max_tile": max_tile} if max_tile is not None else {}),
@@ -480,11 +412,11 @@ def _adapt(
         model=model,
         output=written,
         before=before,
-        after=best.score,
-        steps=step,
-        best_step=best.step,
+        after=after,
+        steps=fitted.step,
+        best_step=best_step,
         seconds=seconds,
-        stopped=stopped,
+        stopped=fitted.stopped,
         train_pairs=tuple(record["pairs"]),
         held_out=tuple(record["held_out"]),
         holdout_by=split.by,
@@ -493,9 +425,75 @@ def _adapt(
     )
 
 
-def _progress_bar(opts: AdaptOptions) -> Any:
-    """A tqdm bar on stderr counting steps (off when not a terminal unless asked for)."""
-    from tqdm import tqdm
+def _recipe(
+    opts: AdaptOptions,
+    meta: dict[str, Any],
+    max_tile: int | None,
+    device: torch.device,
+    run_dir: Path,
+    split: Holdout,
+) -> TrainConfig:
+    """The training recipe of an adaptation: the base's transfer groups (or everything), L1,
+    Adam at a constant rate after a warm-up, scored on the hold-out from step 0 with early
+    stopping, for ``fit`` with the pairs given as datasets."""
+    pairs = {"pairs": [p.name for p in split.train], "holdout_by": split.by}
+    held = {"pairs": [p.name for p in split.held_out]}
+    return config_from_dict(
+        {
+            "name": "adapt",
+            "model": {
+                "name": meta["name"],
+                "kwargs": meta["kwargs"],
+                "init_from": opts.base,
+                "trainable": opts.trainable,
+                "max_tile": max_tile,
+            },
+            "data": {
+                "train": {"name": "adapt_pairs", "kwargs": pairs},
+                "batch_size": opts.batch_size,
+                "num_workers": 0,
+            },
+            "loss": [{"name": "l1"}],
+            "max_steps": opts.max_steps,
+            "max_minutes": opts.minutes,
+            "max_memory": opts.max_memory,
+            "optim": {"lr": opts.lr},
+            "schedule": {"name": "constant", "warmup_steps": opts.warmup_steps},
+            "val": {
+                "dataset": {"name": "adapt_holdout", "kwargs": held},
+                "every": opts.eval_every,
+                "patience": opts.patience,
+                "min_delta": opts.min_delta,
+                "min_steps": opts.min_steps,
+                "at_start": True,
+            },
+            "seed": opts.seed,
+            "out_dir": str(run_dir),
+            "resume": "auto" if opts.resume else None,
+            "device": device.type,
+            "precision": opts.precision,
+            "threads": opts.threads,
+            "log_every": opts.eval_every,
+            "ckpt_every": CHECKPOINT_EVERY,
+            "tensorboard": opts.run_dir is not None,
+            "progress": _show_progress(opts),
+        }
+    )
 
-    show = sys.stderr.isatty() if opts.progress is None else opts.progress
-    return tqdm(total=opts.max_steps, desc="adapt", unit="step", file=sys.stderr, disable=not show)
+
+@contextlib.contextmanager
+def _run_folder(run_dir: str | None) -> Iterator[Path]:
+    """``run_dir`` (kept: checkpoints, logs, TensorBoard, resumable), or a temporary folder
+    removed afterwards (one process only: under torchrun every rank must see the run)."""
+    if run_dir is not None:
+        yield Path(run_dir)
+        return
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        raise RestoreKitError("adapt under torchrun needs a run_dir that every process sees")
+    with tempfile.TemporaryDirectory(prefix="restorekit-adapt-") as folder:
+        yield Path(folder)
+
+
+def _show_progress(opts: AdaptOptions) -> bool:
+    """A progress bar when asked for, or by default when stderr is a terminal."""
+    return sys.stderr.isatty() if opts.progress is None else opts.progress

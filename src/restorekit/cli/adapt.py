@@ -20,9 +20,14 @@ none), synthesised over ``--clean`` photos or, without them, over the ``--like``
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
+from restorekit.adapt.finetune import AdaptOptions, adapt
+from restorekit.adapt.zero_pair import ZERO_PAIR_MINUTES, adapt_to_camera
 from restorekit.cli.options import gigabytes
 from restorekit.errors import RestoreKitError
+
+DEFAULTS = {f.name: f.default for f in dataclasses.fields(AdaptOptions)}
 
 HELP = "fine-tune a model's AIN layers to your camera: a few noisy/clean pairs, or none"
 
@@ -70,78 +75,69 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the adapted model to write: a .safetensors name that is no input file, checked "
         "before training",
     )
-    parser.add_argument(
-        "--base",
-        default="aindnet-real",
-        help="model to start from: bundled name or file (default aindnet-real)",
-    )
-    parser.add_argument(
+    # Options of restorekit.adapt.AdaptOptions: passed on only when given, so the library's
+    # defaults (shown in the help) are the only ones.
+    option = parser.add_argument_group("fine-tuning (restorekit.adapt.AdaptOptions)")
+
+    def add(flag: str, help: str, **kwargs: object) -> None:
+        default = DEFAULTS[flag[2:].replace("-", "_")]
+        shown = (
+            "none" if default is None else f"{default:g}" if isinstance(default, float) else default
+        )
+        option.add_argument(
+            flag, default=argparse.SUPPRESS, help=f"{help} (default {shown})", **kwargs
+        )
+
+    add("--base", "model to start from: bundled name or file")
+    add(
         "--minutes",
+        "wall-clock budget, scoring included; zero pairs: "
+        f"{ZERO_PAIR_MINUTES:g}; 0 = none, needs --max-steps",
         type=float,
-        help="wall-clock budget, scoring included (default 10, zero pairs 5; 0 = none, needs "
-        "--max-steps)",
     )
-    parser.add_argument("--max-steps", type=int, help="stop after this many updates")
-    parser.add_argument(
+    add("--max-steps", "stop after this many updates", type=int)
+    add(
         "--trainable",
+        "transfer: AIN layers, noise estimator and last conv only; all: every parameter "
+        "(models without AIN layers, e.g. HINet)",
         choices=("transfer", "all"),
-        default="transfer",
-        help="transfer: AIN layers, noise estimator and last conv only (default); all: every "
-        "parameter (models without AIN layers, e.g. HINet)",
     )
-    parser.add_argument("--lr", type=float, default=2e-4, help="learning rate (default 2e-4)")
-    parser.add_argument("--batch-size", type=int, default=8, help="patches per step (default 8)")
-    parser.add_argument(
-        "--patch-size",
-        type=int,
-        default=96,
-        help="patch side, at most the smallest training image's short side (default 96)",
-    )
-    parser.add_argument(
+    add("--lr", "learning rate", type=float)
+    add("--batch-size", "patches per step", type=int)
+    add("--patch-size", "patch side, at most the smallest training image's short side", type=int)
+    add(
         "--max-memory",
+        "GB one training step may use, estimated before training; none: 90%% of the free memory",
         type=gigabytes,
         metavar="GB",
-        help="memory one training step may use, estimated before training (default: 90%% of "
-        "the free memory)",
     )
-    parser.add_argument(
-        "--holdout",
-        type=float,
-        default=0.25,
-        help="share held out for scoring and early stopping (default 0.25)",
-    )
-    parser.add_argument(
+    add("--precision", "fp32, or bf16/fp16 autocast", choices=("fp32", "bf16", "fp16"))
+    add("--holdout", "share held out for scoring and early stopping", type=float)
+    add(
         "--holdout-by",
+        "hold out whole pairs, or the bottom strip of every pair (auto: pairs when at least one "
+        "whole pair falls to the hold-out, else strips; zero pairs: strip)",
         choices=("auto", "pairs", "strip"),
-        help="hold out whole pairs, or the bottom strip of every pair (auto, the default with "
-        "pairs: pairs when at least one whole pair falls to the hold-out, else strips; zero "
-        "pairs: strip)",
     )
-    parser.add_argument(
-        "--eval-every", type=int, default=25, help="score the hold-out every N steps (default 25)"
-    )
-    parser.add_argument(
-        "--patience",
-        type=int,
-        default=4,
-        help="stop after N scores without a gain of 0.01 dB (default 4)",
-    )
-    parser.add_argument(
+    add("--eval-every", "score the hold-out every N steps", type=int)
+    add("--patience", "stop after N scores without a gain of --min-delta dB", type=int)
+    add("--min-delta", "the gain in dB a score must beat the best by", type=float)
+    add(
         "--min-steps",
+        "never stop early before N updates: the hold-out score often dips at first",
         type=int,
-        default=250,
-        help="never stop early before N updates: the hold-out score often dips at first "
-        "(default 250)",
+    )
+    add("--eval-size", "centre-crop held-out images to this side to keep scoring fast", type=int)
+    add("--seed", "seed of patches and flips", type=int)
+    add("--device", "cpu, cuda or auto")
+    add(
+        "--run-dir",
+        "keep the run in this folder: checkpoints, logs, TensorBoard (none: a temporary folder)",
+        metavar="DIR",
     )
     parser.add_argument(
-        "--eval-size",
-        type=int,
-        default=512,
-        help="centre-crop held-out images to this side to keep scoring fast (default 512)",
+        "--resume", action="store_true", help="continue the run in --run-dir where it stopped"
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of patches and flips")
-    parser.add_argument("--threads", type=int, help="CPU threads (default: torch's choice)")
-    parser.add_argument("--device", default="cpu", help="cpu, cuda, mps or auto (default cpu)")
     parser.add_argument("--split-file", help="use only the names a split file lists")
     parser.add_argument("--split", help="the list to use in --split-file (e.g. train)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -149,8 +145,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Adapt, then print the held-out scores and where the model is."""
-    from restorekit.adapt import adapt, adapt_to_camera
-
     zero = args.camera is not None or args.like is not None
     if zero == (args.pairs is not None):
         raise RestoreKitError("give PAIRS_DIR, or --camera with --iso, or --like PHOTO")
@@ -164,28 +158,11 @@ def run(args: argparse.Namespace) -> int:
         raise RestoreKitError("--split-file and --split select pairs of PAIRS_DIR")
     if args.camera is not None and args.like is not None:
         raise RestoreKitError("give --camera or --like, not both")
-    minutes = (5.0 if zero else 10.0) if args.minutes is None else args.minutes
-    common = dict(
-        base=args.base,
-        minutes=minutes if minutes else None,
-        max_steps=args.max_steps,
-        trainable=args.trainable,
-        lr=args.lr,
-        batch_size=args.batch_size,
-        patch_size=args.patch_size,
-        holdout=args.holdout,
-        eval_every=args.eval_every,
-        patience=args.patience,
-        min_steps=args.min_steps,
-        eval_size=args.eval_size,
-        seed=args.seed,
-        threads=args.threads,
-        device=args.device,
-        max_memory=args.max_memory,
-        progress=False if args.no_progress else None,
-    )
-    if args.holdout_by is not None:
-        common["holdout_by"] = args.holdout_by
+    common = {k: v for k, v in vars(args).items() if k in DEFAULTS}
+    if common.get("minutes") == 0:
+        common["minutes"] = None
+    if args.no_progress:
+        common["progress"] = False
     if zero:
         result = adapt_to_camera(
             args.output,

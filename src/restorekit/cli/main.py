@@ -77,7 +77,7 @@ def flag_names(message: str, args: argparse.Namespace, params: Sequence[str] = (
     (``max_steps``), and each of ``params`` (a library error's named parameters, ``limit``),
     written as its option (``--max-steps``, ``--limit``)."""
     flags = getattr(args, "flags", {})
-    for dest in vars(args):
+    for dest in dict.fromkeys([*vars(args), *flags]):  # flags: options not given too
         if "_" in dest or dest in params:
             option = flags.get(dest, "--" + dest.replace("_", "-"))
             pattern = rf"(?<![\w./-]){re.escape(dest)}(?![\w/-]|\.\w)"

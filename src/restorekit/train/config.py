@@ -64,9 +64,9 @@ class ModelConfig:
 
     def __post_init__(self) -> None:
         _require(
-            self.max_tile is None or self.max_tile >= 64,
+            self.max_tile is None or self.max_tile > 32,
             "max_tile",
-            "must be >= 64 (2x the overlap)",
+            "must be larger than the tile overlap (32)",
         )
 
 
@@ -222,9 +222,12 @@ class ValConfig:
     ``tile`` runs ``restorekit.infer.restore`` tiled (HINet's GoPro protocol uses 256; unset, it is
     ``model.max_tile``, so validation runs the model as ``--tile auto`` will);
     ``max_images`` keeps only the first images; ``metric`` picks the best checkpoint.
-    Early stopping: with ``patience`` N the run ends after N validations in a row that did not
-    beat the best ``metric`` by more than ``min_delta`` (dB for PSNR), never before ``min_steps``
-    updates (the first steps of a fine-tuning often lower the score before it rises).
+    A validation counts as a gain (and exports ``best``) when it beats the best ``metric`` so far
+    by more than ``min_delta`` (dB for PSNR). Early stopping: with ``patience`` N the run ends
+    after N validations in a row without a gain, never before ``min_steps`` updates (the first
+    steps of a fine-tuning often lower the score before it rises). ``at_start`` also validates
+    the starting weights (step 0) of a fresh run, so ``best`` is never worse than where the run
+    began (``restorekit adapt``'s before score).
     """
 
     dataset: DatasetConfig
@@ -238,6 +241,7 @@ class ValConfig:
     patience: int | None = None
     min_delta: float = 0.0
     min_steps: int = 0
+    at_start: bool = False
 
     def __post_init__(self) -> None:
         _require(self.every >= 1, "every", "must be >= 1")
@@ -259,17 +263,25 @@ class TrainConfig:
     ``precision``: fp32, bf16 (autocast, CPU or GPU) or fp16 (autocast + GradScaler, GPU only);
     bf16 on a CPU without native bfloat16 runs emulated (about 10x slower) after a warning line.
     ``threads``: CPU threads for torch (null = torch's default).
-    ``max_minutes``: a wall-clock budget for the updates of this process (a resumed run gets a
-    fresh one): the run ends after the first step past it, then validates (if it did not just),
-    checkpoints and exports as at ``max_steps``. ``val.patience`` ends it early, too.
+    ``progress``: a progress bar (on a terminal) and status lines (validations, resumption,
+    what stopped the run) on stderr; the CSV logs and TensorBoard record everything either way.
+    ``max_minutes``: a wall-clock budget for this process's updates and validations (a resumed
+    run gets a fresh one): no step starts once the time left would not fit one more validation
+    as long as the last one, and the run then validates (if it did not just), checkpoints and
+    exports as at ``max_steps``. ``val.patience`` ends it early, too. ``max_steps`` may be null
+    when ``max_minutes`` is set and the schedule does not need it (cosine without
+    ``schedule.total_steps`` does).
+    ``max_memory``: bytes one training step may use, checked before the first step (null: 90%
+    of the device's free memory; ``restorekit.train.budget``).
     """
 
     name: str
     model: ModelConfig
     data: DataConfig
     loss: tuple[LossTermConfig, ...]
-    max_steps: int
+    max_steps: int | None
     max_minutes: float | None = None
+    max_memory: int | None = None
     optim: OptimConfig = field(default_factory=OptimConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     ema: EMAConfig | None = None
@@ -289,8 +301,21 @@ class TrainConfig:
     def __post_init__(self) -> None:
         _require(bool(self.name) and "/" not in self.name, "name", "must be a non-empty word")
         _require(len(self.loss) >= 1, "loss", "needs at least one term")
-        _require(self.max_steps >= 1, "max_steps", "must be >= 1")
+        _require(self.max_steps is None or self.max_steps >= 1, "max_steps", "must be >= 1")
         _require(self.max_minutes is None or self.max_minutes > 0, "max_minutes", "must be > 0")
+        _require(
+            self.max_steps is not None or self.max_minutes is not None,
+            "max_steps",
+            "may be null only with a time budget (max_minutes)",
+        )
+        _require(
+            self.max_steps is not None
+            or self.schedule.name != "cosine"
+            or self.schedule.total_steps is not None,
+            "max_steps",
+            "is what a cosine schedule decays over; set it or schedule.total_steps",
+        )
+        _require(self.max_memory is None or self.max_memory >= 1, "max_memory", "must be >= 1")
         _require(0 <= self.seed < 2**31, "seed", "must be in [0, 2**31)")
         _require(self.threads is None or self.threads >= 1, "threads", "must be >= 1")
         _require(self.log_every >= 1, "log_every", "must be >= 1")

@@ -34,12 +34,13 @@ class RunLogger:
         *,
         terms: Sequence[str],
         start_step: int,
-        max_steps: int,
+        max_steps: int | None,
         enabled: bool,
         tensorboard: bool,
         progress: bool,
     ) -> None:
         self.enabled = enabled
+        self.talk = enabled and progress  # status lines on stderr go with the bar
         self.start = time.monotonic()
         self.train_fields = ["step", "lr", "loss", *terms, "seconds"]
         self.val_fields = ["step", "psnr", "ssim"]
@@ -94,8 +95,8 @@ class RunLogger:
         self.message(f"step {step}: " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
 
     def message(self, text: str) -> None:
-        """A line on stderr that does not break the progress bar."""
-        if self.enabled:
+        """A line on stderr that does not break the progress bar (with ``progress`` only)."""
+        if self.talk:
             tqdm.write(text, file=sys.stderr)
 
     def __enter__(self) -> RunLogger:

@@ -19,10 +19,13 @@ from torch.optim import Optimizer
 from restorekit.train.config import ScheduleConfig
 
 
-def lr_at(step: int, base_lr: float, schedule: ScheduleConfig, max_steps: int) -> float:
-    """The learning rate of update ``step`` (0-based)."""
+def lr_at(step: int, base_lr: float, schedule: ScheduleConfig, max_steps: int | None) -> float:
+    """The learning rate of update ``step`` (0-based); ``max_steps`` matters to a cosine
+    schedule without ``total_steps`` only."""
     total = schedule.total_steps or max_steps
     if schedule.name == "cosine":
+        if total is None:
+            raise ValueError("a cosine schedule needs total_steps or max_steps")
         progress = min(step, total) / total
         lr = schedule.eta_min + (base_lr - schedule.eta_min) * 0.5 * (
             1 + math.cos(math.pi * progress)

@@ -4,10 +4,13 @@ Read ``fit`` top to bottom: check that the run folder can be written, set up the
 (torchrun env, seeds, device), build the parts (model, trainable parameters, optimiser, EMA,
 GradScaler, loss), restore a checkpoint if resuming, build the data, refuse a patch larger than
 the smallest training image or a step that does not fit in memory (``restorekit.train.budget``),
-and only then write anything; then loop: set the learning rate (a pure function of the step)
--> next batch -> forward under autocast -> loss -> backward, clip, step -> EMA -> log ->
-validate -> checkpoint; until ``max_steps``, the time budget ``max_minutes`` or early stopping
-(``val.patience``) ends the run (``FitResult.stopped`` says which).
+and only then write anything; validate the starting weights if ``val.at_start``; then loop:
+stop? (``max_steps``, or the time budget ``max_minutes``, which keeps room for the last
+validation) -> set the learning rate (a pure function of the step) -> next batch -> forward
+under autocast -> loss -> backward, clip, step -> EMA -> log -> validate (early stopping:
+``val.patience``) -> checkpoint; at the end log, validate and checkpoint the last step if that
+was not just done (``FitResult.stopped`` says what ended the run). Callers with datasets of
+their own (``restorekit adapt``'s in-memory pairs) pass them as ``datasets``.
 The final (and best) weights are exported as restorekit ``.safetensors`` files that
 ``restorekit denoise --model`` loads directly.
 
@@ -27,8 +30,8 @@ import math
 import random
 import sys
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -45,7 +48,7 @@ from restorekit.infer.memory import training_budget
 from restorekit.infer.precision import check_precision
 from restorekit.io import atomic_write_text
 from restorekit.io.targets import check_output_folder
-from restorekit.models import build_model, transfer_parameters
+from restorekit.models import build_model, freeze_for_transfer
 from restorekit.noise import build_noise
 from restorekit.train import distributed
 from restorekit.train.batches import TrainBatches
@@ -86,6 +89,8 @@ CHECKPOINT_FORMAT = 1
 _RUN_CONTROL = {
     "resume",
     "max_steps",
+    "max_minutes",
+    "max_memory",
     "progress",
     "tensorboard",
     "threads",
@@ -104,6 +109,12 @@ class TrainState:
     step: int = 0
     best: dict[str, float] | None = None
     misses: int = 0  # validations in a row without a gain of more than val.min_delta
+    history: list[dict[str, float]] = field(default_factory=list)  # every validation, in order
+
+    @property
+    def validated_step(self) -> int | None:
+        """The step of the last validation (None before the first)."""
+        return int(self.history[-1]["step"]) if self.history else None
 
 
 @dataclass
@@ -132,7 +143,16 @@ class FitResult:
     best: dict[str, float] | None
     weights: Path
     is_main: bool = True
-    stopped: str = "max_steps"  # or "time budget", "early stop"
+    stopped: str = "max_steps"  # or "time budget", "early stop (...)"
+    history: tuple[dict[str, float], ...] = ()  # every validation: step, psnr, ssim
+
+
+@dataclass(frozen=True)
+class GivenData:
+    """Datasets built by the caller instead of from the config (``fit(cfg, datasets=...)``)."""
+
+    train: Dataset
+    val: Dataset | None = None
 
 
 def train(
@@ -146,8 +166,12 @@ def train(
     return fit(load_config(config, overrides, **settings))
 
 
-def fit(cfg: TrainConfig) -> FitResult:
-    """Train the model of ``cfg``; see the module docstring for what lands in the run dir."""
+def fit(cfg: TrainConfig, *, datasets: GivenData | None = None) -> FitResult:
+    """Train the model of ``cfg``; see the module docstring for what lands in the run dir.
+
+    ``datasets``: the training and validation sets already built (in-memory pairs:
+    ``restorekit adapt``); ``data.train`` and ``val.dataset`` then only describe them.
+    """
     env, threads = distributed.setup(cfg.device), torch.get_num_threads()
     try:
         run_dir = check_output_folder(cfg.run_dir, "the run folder (out_dir)")
@@ -155,9 +179,14 @@ def fit(cfg: TrainConfig) -> FitResult:
         resume_from = _resume_path(cfg, run_dir)
         if resume_from is not None:
             state = _restore(parts, resume_from, cfg)
-        dataset = build_dataset(cfg.data.train.name, **cfg.data.train_kwargs(cfg.seed))
+        if datasets is None:
+            dataset = build_dataset(cfg.data.train.name, **cfg.data.train_kwargs(cfg.seed))
+            validation = val_data(cfg)
+        else:
+            dataset = datasets.train
+            validation = None if datasets.val is None else (datasets.val, _synth(cfg.data.noise))
         _check_budget(cfg, env, parts, dataset)
-        batches, validation = _batches(cfg, env, state.step, dataset), val_data(cfg)
+        batches = _batches(cfg, env, state.step, dataset)
         if env.is_main:
             atomic_write_text(run_dir / "config.yaml", dump_yaml(cfg), make_parents=True)
         model, window = distributed.wrap(parts.model, env), LossWindow(env.world_size)
@@ -173,9 +202,17 @@ def fit(cfg: TrainConfig) -> FitResult:
         ) as logger:
             if resume_from is not None:
                 logger.message(f"resumed from {resume_from} at step {state.step}")
-            started, stopped = time.perf_counter(), None
-            for step in range(state.step, cfg.max_steps):
-                lr = lr_at(step, cfg.optim.lr, cfg.schedule, cfg.max_steps)
+            clock = _Clock(cfg, env)
+            checkpointed = state.step if resume_from is not None else None
+
+            def check() -> None:
+                with clock.validating():
+                    _validate_and_track(cfg, env, parts, state, logger, validation)
+
+            if validation is not None and cfg.val.at_start and not state.history:
+                check()
+            while (stopped := clock.stop_before_step(state.step)) is None:
+                lr = lr_at(state.step, cfg.optim.lr, cfg.schedule, cfg.max_steps)
                 set_lr(parts.optimizer, lr)
                 batch = next(batches)
                 with _autocast(env.device, cfg.precision):
@@ -184,32 +221,71 @@ def fit(cfg: TrainConfig) -> FitResult:
                 _backward_step(loss, parts, cfg.optim.clip_grad_norm)
                 if parts.ema is not None:
                     parts.ema.update(parts.model)
-                state.step = done = step + 1
+                state.step = done = state.step + 1
                 window.add(loss, values)
                 logger.advance()
-                stopped = _out_of_time(cfg, env, started)
-                last = done == cfg.max_steps or stopped is not None
-                ckpt_due = done % cfg.ckpt_every == 0
-                if done % cfg.log_every == 0 or ckpt_due or last:
+                if done % cfg.log_every == 0:
                     logger.train(done, lr, *window.flush(done))
-                if validation is not None and (done % cfg.val.every == 0 or last):
-                    _validate_and_track(cfg, env, parts, state, logger, validation)
-                    stopped = stopped or _out_of_patience(cfg, state)
-                if (ckpt_due or last or stopped) and env.is_main:
+                if validation is not None and done % cfg.val.every == 0:
+                    check()
+                    stopped = _out_of_patience(cfg, state)
+                if done % cfg.ckpt_every == 0 and env.is_main:
                     _save(cfg, parts, state, batches)
+                    checkpointed = done
                 if stopped is not None:
-                    logger.message(f"stopped at step {done}: {stopped}")
                     break
+            if window.count:
+                logger.train(state.step, lr, *window.flush(state.step))
+            if validation is not None and state.validated_step != state.step:
+                check()
+            if checkpointed != state.step and env.is_main:
+                _save(cfg, parts, state, batches)
+            if stopped != "max_steps":
+                logger.message(f"stopped at step {state.step}: {stopped}")
         weights = run_dir / "final.safetensors"
         if env.is_main:
             _export(cfg, parts, state, "final")
         distributed.barrier()
         return FitResult(
-            run_dir, state.step, state.best, weights, env.is_main, stopped or "max_steps"
+            run_dir,
+            state.step,
+            state.best,
+            weights,
+            env.is_main,
+            stopped,
+            tuple(state.history),
         )
     finally:
         torch.set_num_threads(threads)
         distributed.cleanup(env)
+
+
+class _Clock:
+    """When a run stops before its next step: at ``max_steps``, or once the time left of
+    ``max_minutes`` would not fit a validation as long as the last one (every process agrees:
+    the decision is reduced over them)."""
+
+    def __init__(self, cfg: TrainConfig, env: DistEnv) -> None:
+        self.cfg, self.env = cfg, env
+        self.started = time.perf_counter()
+        self.val_seconds = 0.0
+
+    @contextlib.contextmanager
+    def validating(self) -> Iterator[None]:
+        """Time a validation: the end of the budget keeps room for one as long."""
+        tick = time.perf_counter()
+        yield
+        self.val_seconds = time.perf_counter() - tick
+
+    def stop_before_step(self, step: int) -> str | None:
+        """``"max_steps"``, ``"time budget"`` or None (go on)."""
+        if self.cfg.max_steps is not None and step >= self.cfg.max_steps:
+            return "max_steps"
+        if self.cfg.max_minutes is None:
+            return None
+        elapsed = time.perf_counter() - self.started + self.val_seconds
+        over = torch.tensor([float(elapsed >= 60.0 * self.cfg.max_minutes)], device=self.env.device)
+        return "time budget" if float(distributed.all_reduce_sum(over)) > 0 else None
 
 
 # -- setup -----------------------------------------------------------------------------------------
@@ -266,13 +342,8 @@ def build_trainable_model(cfg: ModelConfig, device: torch.device) -> tuple[nn.Mo
             ) from None
     model.to(device).train()
     if cfg.trainable == "transfer":
-        trainable = transfer_parameters(model)
-        chosen = {id(p) for p in trainable}
-        for p in model.parameters():
-            p.requires_grad_(id(p) in chosen)
-    else:
-        trainable = list(model.parameters())
-    return model, trainable
+        return model, freeze_for_transfer(model)
+    return model, list(model.parameters())
 
 
 def _needs_noise_map(model: nn.Module) -> bool:
@@ -329,9 +400,9 @@ def _check_budget(cfg: TrainConfig, env: DistEnv, parts: Parts, dataset: Dataset
     )
     check_step_memory(
         need,
-        training_budget(env.device),
+        training_budget(env.device, cfg.max_memory),
         f"data.batch_size {batch} x {key} {patch}",
-        f"90% of the free memory on {env.device}",
+        "max_memory" if cfg.max_memory is not None else f"90% of the free memory on {env.device}",
     )
 
 
@@ -431,21 +502,13 @@ def _validate_and_track(
         max_images=val.max_images,
     )
     logger.val(state.step, metrics)
+    state.history.append({"step": state.step, **metrics})
     gained = state.best is None or metrics[val.metric] > state.best[val.metric] + val.min_delta
     state.misses = 0 if gained else state.misses + 1
-    if state.best is None or metrics[val.metric] > state.best[val.metric]:
+    if gained:
         state.best = {**metrics, "step": state.step}
         if env.is_main:
             _export(cfg, parts, state, "best")
-
-
-def _out_of_time(cfg: TrainConfig, env: DistEnv, started: float) -> str | None:
-    """``"time budget"`` once ``max_minutes`` have passed on any process (all agree)."""
-    if cfg.max_minutes is None:
-        return None
-    over = time.perf_counter() - started >= 60.0 * cfg.max_minutes
-    flag = distributed.all_reduce_sum(torch.tensor([float(over)], device=env.device))
-    return "time budget" if float(flag) > 0 else None
 
 
 def _out_of_patience(cfg: TrainConfig, state: TrainState) -> str | None:
@@ -491,6 +554,7 @@ def _save(cfg: TrainConfig, parts: Parts, state: TrainState, batches: TrainBatch
         "data": {"seed": cfg.seed, **batches.state()},
         "best": state.best,
         "misses": state.misses,
+        "history": state.history,
         "config": to_dict(cfg),
     }
     save_checkpoint(
@@ -535,7 +599,10 @@ def _restore(parts: Parts, path: Path, cfg: TrainConfig) -> TrainState:
         raise RestoreKitError(f"the checkpoint does not fit this config ({err})", path) from None
     set_rng_state(saved["rng"])
     return TrainState(
-        step=int(saved["step"]), best=saved.get("best"), misses=int(saved.get("misses", 0))
+        step=int(saved["step"]),
+        best=saved.get("best"),
+        misses=int(saved.get("misses", 0)),
+        history=list(saved.get("history", [])),
     )
 
 
