@@ -16,21 +16,10 @@ restorekit.calibrate("my_pairs/")                     # fit the camera's noise m
 ```
 """
 
-from restorekit.adapt import adapt, adapt_to_camera, calibrate
-from restorekit.infer import denoise_files, restore, restore_files
-from restorekit.models import build_model, list_models
-from restorekit.weights import load_model, read_metadata, save_model
+from restorekit import __all__ as _public
+from restorekit.adapt import adapt, adapt_to_camera, calibrate  # noqa: F401
+from restorekit.infer import denoise_files, restore, restore_files  # noqa: F401
+from restorekit.models import build_model, list_models  # noqa: F401
+from restorekit.weights import load_model, read_metadata, save_model  # noqa: F401
 
-__all__ = [
-    "adapt",
-    "adapt_to_camera",
-    "build_model",
-    "calibrate",
-    "denoise_files",
-    "list_models",
-    "load_model",
-    "read_metadata",
-    "restore",
-    "restore_files",
-    "save_model",
-]
+__all__ = [name for name in _public if name != "__version__"]  # one list: restorekit.__all__

@@ -28,6 +28,55 @@ from restorekit.cli.options import gigabytes
 from restorekit.errors import RestoreKitError
 
 DEFAULTS = {f.name: f.default for f in dataclasses.fields(AdaptOptions)}
+OPTIONS: tuple[tuple[str, str, dict], ...] = (
+    ("--base", "model to start from: bundled name or file", {}),
+    (
+        "--minutes",
+        f"wall-clock budget, scoring included; zero pairs: {ZERO_PAIR_MINUTES:g}; 0 = none, "
+        "needs --max-steps",
+        {"type": float},
+    ),
+    ("--max-steps", "stop after this many updates", {"type": int}),
+    (
+        "--trainable",
+        "transfer: AIN layers, noise estimator and last conv only; all: every parameter "
+        "(models without AIN layers, e.g. HINet)",
+        {"choices": ("transfer", "all")},
+    ),
+    ("--lr", "learning rate", {"type": float}),
+    ("--batch-size", "patches per step", {"type": int}),
+    ("--patch-size", "patch side, at most the smallest training image's short side", {"type": int}),
+    (
+        "--max-memory",
+        "GB one training step may use, estimated before training; none: 90%% of the free memory",
+        {"type": gigabytes, "metavar": "GB"},
+    ),
+    ("--precision", "fp32, or bf16/fp16 autocast", {"choices": ("fp32", "bf16", "fp16")}),
+    ("--holdout", "share held out for scoring and early stopping", {"type": float}),
+    (
+        "--holdout-by",
+        "hold out whole pairs, or the bottom strip of every pair (auto: pairs when at least one "
+        "whole pair falls to the hold-out, else strips; zero pairs: strip)",
+        {"choices": ("auto", "pairs", "strip")},
+    ),
+    ("--eval-every", "score the hold-out every N steps", {"type": int}),
+    ("--patience", "stop after N scores without a gain of --min-delta dB", {"type": int}),
+    ("--min-delta", "the gain in dB a score must beat the best by", {"type": float}),
+    (
+        "--min-steps",
+        "never stop early before N updates: the hold-out score often dips at first",
+        {"type": int},
+    ),
+    ("--eval-size", "centre-crop held-out images to this side to keep scoring fast", {"type": int}),
+    ("--seed", "seed of patches and flips", {"type": int}),
+    ("--device", "cpu, cuda or auto", {}),
+    (
+        "--run-dir",
+        "keep the run in this folder: checkpoints, logs, TensorBoard (none: a temporary folder)",
+        {"metavar": "DIR"},
+    ),
+)
+ZERO_PAIR_ARGS = ("camera", "iso", "like", "clean", "downscale", "profiles", "crf_bank")
 
 HELP = "fine-tune a model's AIN layers to your camera: a few noisy/clean pairs, or none"
 
@@ -77,64 +126,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     # Options of restorekit.adapt.AdaptOptions: passed on only when given, so the library's
     # defaults (shown in the help) are the only ones.
-    option = parser.add_argument_group("fine-tuning (restorekit.adapt.AdaptOptions)")
-
-    def add(flag: str, help: str, **kwargs: object) -> None:
+    group = parser.add_argument_group("fine-tuning (restorekit.adapt.AdaptOptions)")
+    for flag, help, kwargs in OPTIONS:
         default = DEFAULTS[flag[2:].replace("-", "_")]
         shown = (
             "none" if default is None else f"{default:g}" if isinstance(default, float) else default
         )
-        option.add_argument(
+        group.add_argument(
             flag, default=argparse.SUPPRESS, help=f"{help} (default {shown})", **kwargs
         )
-
-    add("--base", "model to start from: bundled name or file")
-    add(
-        "--minutes",
-        "wall-clock budget, scoring included; zero pairs: "
-        f"{ZERO_PAIR_MINUTES:g}; 0 = none, needs --max-steps",
-        type=float,
-    )
-    add("--max-steps", "stop after this many updates", type=int)
-    add(
-        "--trainable",
-        "transfer: AIN layers, noise estimator and last conv only; all: every parameter "
-        "(models without AIN layers, e.g. HINet)",
-        choices=("transfer", "all"),
-    )
-    add("--lr", "learning rate", type=float)
-    add("--batch-size", "patches per step", type=int)
-    add("--patch-size", "patch side, at most the smallest training image's short side", type=int)
-    add(
-        "--max-memory",
-        "GB one training step may use, estimated before training; none: 90%% of the free memory",
-        type=gigabytes,
-        metavar="GB",
-    )
-    add("--precision", "fp32, or bf16/fp16 autocast", choices=("fp32", "bf16", "fp16"))
-    add("--holdout", "share held out for scoring and early stopping", type=float)
-    add(
-        "--holdout-by",
-        "hold out whole pairs, or the bottom strip of every pair (auto: pairs when at least one "
-        "whole pair falls to the hold-out, else strips; zero pairs: strip)",
-        choices=("auto", "pairs", "strip"),
-    )
-    add("--eval-every", "score the hold-out every N steps", type=int)
-    add("--patience", "stop after N scores without a gain of --min-delta dB", type=int)
-    add("--min-delta", "the gain in dB a score must beat the best by", type=float)
-    add(
-        "--min-steps",
-        "never stop early before N updates: the hold-out score often dips at first",
-        type=int,
-    )
-    add("--eval-size", "centre-crop held-out images to this side to keep scoring fast", type=int)
-    add("--seed", "seed of patches and flips", type=int)
-    add("--device", "cpu, cuda or auto")
-    add(
-        "--run-dir",
-        "keep the run in this folder: checkpoints, logs, TensorBoard (none: a temporary folder)",
-        metavar="DIR",
-    )
     parser.add_argument(
         "--resume", action="store_true", help="continue the run in --run-dir where it stopped"
     )
@@ -166,13 +166,7 @@ def run(args: argparse.Namespace) -> int:
     if zero:
         result = adapt_to_camera(
             args.output,
-            camera=args.camera,
-            iso=args.iso,
-            like=args.like,
-            clean=args.clean,
-            downscale=args.downscale,
-            profiles=args.profiles,
-            crf_bank=args.crf_bank,
+            **{k: getattr(args, k) for k in ZERO_PAIR_ARGS},
             **{k: v for k in ("copies", "gain") if (v := getattr(args, k)) is not None},
             **common,
         )

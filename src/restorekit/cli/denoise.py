@@ -5,12 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from restorekit.cli.options import PRECISION_HELP, gigabytes, tile
+from restorekit.cli.options import add_inference_options, gigabytes
 from restorekit.errors import RestoreKitError
 from restorekit.infer.files import restore_files
 from restorekit.infer.loading import DEFAULT_MODEL
-from restorekit.infer.precision import PRECISIONS
-from restorekit.infer.tiling import MIN_TILE_SIDE
 
 HELP = "denoise photos (files, folders, globs); keeps format, bit depth and alpha"
 
@@ -37,21 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     models.add_argument(
         "--ensemble", metavar="A,B,...", help="average several models (names or paths)"
     )
-    parser.add_argument(
-        "--tile",
-        type=tile,
-        default="auto",
-        metavar="auto|0|N|HxW",
-        help="tile size; auto (default) picks whole-image or tiles from available memory, "
-        "no larger than the model's max_tile (AINDNet: its training scale); 0 = whole image; "
-        f"N or HxW: at least {MIN_TILE_SIDE} px and twice the model's size multiple per side",
-    )
-    parser.add_argument(
-        "--overlap", type=int, default=32, metavar="PX", help="tile overlap in pixels (32)"
-    )
-    parser.add_argument("--tta", action="store_true", help="x8 flip/rotate self-ensemble")
-    parser.add_argument("--precision", choices=PRECISIONS, default="auto", help=PRECISION_HELP)
-    parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N, mps")
+    add_inference_options(parser)
     parser.add_argument(
         "--noise-map",
         metavar="PATH",

@@ -21,8 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from restorekit.cli.options import PRECISION_HELP, tile
-from restorekit.infer.precision import PRECISIONS
+from restorekit.cli.options import add_inference_options
 
 HELP = (
     "score methods on a benchmark protocol (Gaussian, real pairs, deraining, deblurring, "
@@ -117,17 +116,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
     infer = parser.add_argument_group("inference (models)")
-    infer.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N, mps")
-    infer.add_argument(
-        "--tile",
-        type=tile,
-        default="auto",
-        metavar="PX",
-        help="tile side N or HxW in pixels, whole (0), or auto (default: as restorekit denoise: "
-        "whole image when it fits memory, capped at the model's max_tile)",
-    )
-    infer.add_argument("--overlap", type=int, default=32, help="tile overlap in pixels")
-    infer.add_argument("--tta", action="store_true", help="x8 flip/rotation self-ensemble")
+    add_inference_options(infer)
     infer.add_argument(
         "--local-stats",
         type=int,
@@ -135,7 +124,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="instance norms use the statistics of a PX-pixel window around each pixel (TLC) "
         "instead of the whole input; --tile auto then tiles for memory only (default: off)",
     )
-    infer.add_argument("--precision", choices=PRECISIONS, default="auto", help=PRECISION_HELP)
 
     report = parser.add_argument_group("report")
     report.add_argument("--figure-images", type=int, default=3, help="images in each crop figure")

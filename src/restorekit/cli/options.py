@@ -6,7 +6,8 @@ import argparse
 import math
 
 from restorekit.errors import RestoreKitError
-from restorekit.infer.tiling import TILE_GRAMMAR, parse_tile
+from restorekit.infer.precision import PRECISIONS
+from restorekit.infer.tiling import MIN_TILE_SIDE, TILE_GRAMMAR, parse_tile
 
 GIB = 1024**3
 PRECISION_HELP = (
@@ -33,3 +34,23 @@ def gigabytes(text: str) -> int:
     if not math.isfinite(value) or value <= 0 or value * GIB < 1:
         raise argparse.ArgumentTypeError(f"expected a finite positive number of GB, got '{text}'")
     return int(value * GIB)
+
+
+def add_inference_options(group: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """How a model runs, the same for ``denoise``/``restore`` and ``eval``: --tile, --overlap,
+    --tta, --precision, --device (the defaults of ``restorekit.infer.restore_files``)."""
+    group.add_argument(
+        "--tile",
+        type=tile,
+        default="auto",
+        metavar="auto|0|N|HxW",
+        help="tile size; auto (default) picks whole-image or tiles from available memory, "
+        "no larger than the model's max_tile (AINDNet: its training scale); 0 = whole image; "
+        f"N or HxW: at least {MIN_TILE_SIDE} px and twice the model's size multiple per side",
+    )
+    group.add_argument(
+        "--overlap", type=int, default=32, metavar="PX", help="tile overlap in pixels (32)"
+    )
+    group.add_argument("--tta", action="store_true", help="x8 flip/rotate self-ensemble")
+    group.add_argument("--precision", choices=PRECISIONS, default="auto", help=PRECISION_HELP)
+    group.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N, mps")

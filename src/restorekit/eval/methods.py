@@ -380,19 +380,11 @@ class ModelMethod(Method):
         }
 
 
-def build_method(
-    spec: str,
-    *,
-    device: str = "auto",
-    tile: Tile = None,
-    overlap: int = 32,
-    tta: bool = False,
-    precision: str = "fp32",
-    local_stats: int | None = None,
-) -> Method:
+def build_method(spec: str, **inference: Any) -> Method:
     """``noisy`` or ``input`` (the degraded input); ``bm3d`` or ``ffdnet``, each also as
-    ``:SIGMA`` (8-bit units) or ``:oracle``; or a model name / checkpoint path. The inference
-    options apply to models only."""
+    ``:SIGMA`` (8-bit units) or ``:oracle``; or a model name / checkpoint path. ``inference``:
+    the options of :meth:`ModelMethod.load` (device, tile, overlap, tta, precision,
+    local_stats), for models only."""
     spec = spec.strip()
     if not spec:
         raise RestoreKitError("empty method name in methods", params=("methods",))
@@ -408,12 +400,4 @@ def build_method(
         except ValueError:
             raise RestoreKitError(f"{kind} sigma must be a number or 'oracle': '{spec}'") from None
         return classical[kind](value)
-    return ModelMethod.load(
-        spec,
-        device=device,
-        tile=tile,
-        overlap=overlap,
-        tta=tta,
-        precision=precision,
-        local_stats=local_stats,
-    )
+    return ModelMethod.load(spec, **inference)
