@@ -22,13 +22,12 @@ import argparse
 import sys
 
 from restorekit.cli.options import add_inference_options
+from restorekit.eval.runner import PROTOCOLS
 
 HELP = (
     "score methods on a benchmark protocol (Gaussian, real pairs, deraining, deblurring, "
     "SIDD val) or export DND"
 )
-
-PROTOCOLS = ("gaussian", "pairs", "derain", "deblur", "sidd-val", "dnd-export")
 
 
 def _numbers(text: str) -> tuple[float, ...]:
@@ -46,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Protocol, data, methods, output and inference options."""
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = "examples:" + __doc__.split("Examples::", 1)[1]
-    parser.add_argument("--protocol", required=True, choices=PROTOCOLS, help="what to run")
+    parser.add_argument("--protocol", required=True, choices=PROTOCOLS.names(), help="what to run")
     parser.add_argument(
         "--methods",
         type=_words,

@@ -8,7 +8,7 @@ from plain options (the CLI's), validated in one place.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,8 +36,7 @@ from restorekit.eval.report import EvalReport, ImageRecord
 from restorekit.infer.precision import PRECISIONS
 from restorekit.infer.tiling import check_tile_size
 from restorekit.io.targets import check_output_folder
-
-PROTOCOLS = ("gaussian", "pairs", "derain", "deblur", "sidd-val", "dnd-export")
+from restorekit.registry import Registry
 
 
 def _info_text(info: dict[str, Any]) -> str:
@@ -169,24 +168,15 @@ class EvalSpec:
     progress: bool = True
 
     def __post_init__(self) -> None:
-        if self.protocol not in PROTOCOLS:
-            raise RestoreKitError(f"unknown protocol '{self.protocol}'; known: {PROTOCOLS}")
-        if self.protocol in ("gaussian", "pairs", "derain", "deblur"):
-            _require(self.dataset, "dataset", self.protocol)
+        for option in PROTOCOLS.get(self.protocol).needs:
+            _require(getattr(self, option), option, self.protocol)
         if self.protocol == "gaussian":
-            _require(self.sigmas, "sigmas", self.protocol)
-            _require(self.inputs, "inputs", self.protocol)
             unknown = sorted(set(self.inputs) - set(GAUSSIAN_INPUTS))
             if unknown:
                 raise RestoreKitError(
                     f"inputs: unknown variant(s) {', '.join(unknown)}; known: {GAUSSIAN_INPUTS}",
                     params=("inputs",),
                 )
-        if self.protocol == "sidd-val":
-            _require(self.noisy_mat, "noisy_mat", self.protocol)
-            _require(self.gt_mat, "gt_mat", self.protocol)
-        if self.protocol == "dnd-export":
-            _require(self.dnd_root, "dnd_root", self.protocol)
         if not self.methods:
             raise RestoreKitError("methods needs at least one method", params=("methods",))
         if self.limit is not None and self.limit < 1:
@@ -215,47 +205,70 @@ class EvalSpec:
 
 
 def build_protocols(spec: EvalSpec) -> list[Protocol]:
-    """The protocol objects an ``EvalSpec`` names (Gaussian: one per input variant and sigma).
+    """The protocol objects an ``EvalSpec`` names (Gaussian: one per input variant and sigma)."""
+    build = PROTOCOLS.get(spec.protocol).build
+    if build is None:
+        raise RestoreKitError(f"protocol '{spec.protocol}' has no scored samples")
+    return build(spec)
 
-    Deraining is always scored on Y (its protocol); the other file protocols on RGB unless
-    ``y_channel`` is set.
-    """
+
+@dataclass(frozen=True)
+class ProtocolEntry:
+    """A protocol name's required ``EvalSpec`` options and its builder (None: ``dnd-export``,
+    which writes result files for the online server instead of scoring)."""
+
+    needs: tuple[str, ...]
+    build: Callable[[EvalSpec], list[Protocol]] | None
+
+
+def _gaussian(spec: EvalSpec) -> list[Protocol]:
     metric = uint8_metric(spec.crop_border, spec.y_channel)
-    if spec.protocol == "gaussian":
-        assert spec.dataset is not None
+    return [
+        GaussianProtocol(
+            str(spec.dataset), s, seed=spec.seed, limit=spec.limit, metric=metric, input=variant
+        )
+        for variant in spec.inputs
+        for s in spec.sigmas
+    ]
+
+
+def _folder_pairs(kind: type[PairsProtocol], y_channel: bool = False) -> ProtocolEntry:
+    """A protocol over noisy/clean folders (``kind``); deraining is always scored on Y."""
+
+    def build(spec: EvalSpec) -> list[Protocol]:
+        metric = uint8_metric(spec.crop_border, y_channel or spec.y_channel)
         return [
-            GaussianProtocol(
-                spec.dataset, s, seed=spec.seed, limit=spec.limit, metric=metric, input=variant
-            )
-            for variant in spec.inputs
-            for s in spec.sigmas
-        ]
-    if spec.protocol in ("pairs", "derain", "deblur"):
-        assert spec.dataset is not None
-        if spec.protocol == "derain":
-            metric = uint8_metric(spec.crop_border, y_channel=True)
-        pairs = {"pairs": PairsProtocol, "derain": DerainProtocol, "deblur": DeblurProtocol}
-        return [
-            pairs[spec.protocol](
-                spec.dataset,
+            kind(
+                str(spec.dataset),
                 split_file=spec.split_file,
                 split=spec.split,
                 limit=spec.limit,
                 metric=metric,
             )
         ]
-    if spec.protocol == "sidd-val":
-        assert spec.noisy_mat is not None and spec.gt_mat is not None
-        return [
-            SiddValProtocol(
-                spec.noisy_mat,
-                spec.gt_mat,
-                noisy_key=spec.noisy_key,
-                gt_key=spec.gt_key,
-                limit=spec.limit,
-            )
-        ]
-    raise RestoreKitError(f"protocol '{spec.protocol}' has no scored samples")
+
+    return ProtocolEntry(("dataset",), build)
+
+
+def _sidd_val(spec: EvalSpec) -> list[Protocol]:
+    return [
+        SiddValProtocol(
+            str(spec.noisy_mat),
+            str(spec.gt_mat),
+            noisy_key=spec.noisy_key,
+            gt_key=spec.gt_key,
+            limit=spec.limit,
+        )
+    ]
+
+
+PROTOCOLS: Registry[ProtocolEntry] = Registry("protocol")
+PROTOCOLS.add("gaussian", ProtocolEntry(("dataset", "sigmas", "inputs"), _gaussian))
+PROTOCOLS.add("pairs", _folder_pairs(PairsProtocol))
+PROTOCOLS.add("derain", _folder_pairs(DerainProtocol, y_channel=True))
+PROTOCOLS.add("deblur", _folder_pairs(DeblurProtocol))
+PROTOCOLS.add("sidd-val", ProtocolEntry(("noisy_mat", "gt_mat"), _sidd_val))
+PROTOCOLS.add("dnd-export", ProtocolEntry(("dnd_root",), None))
 
 
 def distinct_names(paths: list[str]) -> list[str]:
