@@ -39,8 +39,8 @@ from restorekit.io import (
     write_image,
 )
 from restorekit.noise.base import NoiseModel
-from restorekit.noise.camera import WithJPEG
 from restorekit.noise.registry import build_noise
+from restorekit.noise.stored import Stored
 
 PIPELINES = ("cbdnet", "unprocess", "awgn", "rain_streaks", "motion_blur")
 CAMERA_PIPELINES = ("cbdnet", "unprocess")  # gray inputs are noised as RGB
@@ -86,7 +86,7 @@ def build_pipeline(
         model = build_noise("awgn", sigma=(0.0, 50 / 255) if sigma is None else sigma)
     else:
         model = build_noise(pipeline)
-    return model if jpeg is None else WithJPEG(model, jpeg)
+    return model if jpeg is None else Stored(model, quantize=0.0, jpeg=1.0, jpeg_quality=jpeg)
 
 
 def _pad_even(x: torch.Tensor) -> torch.Tensor:

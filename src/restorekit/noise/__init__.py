@@ -30,7 +30,6 @@ from restorekit.noise.camera import (
     Demosaic,
     InverseCRF,
     Mosaic,
-    WithJPEG,
     cbdnet,
 )
 from restorekit.noise.chain import NoiseChain, Signal, SplitBy, Stage
@@ -80,7 +79,6 @@ __all__ = [
     "Stored",
     "Unprocess",
     "UnprocessOutput",
-    "WithJPEG",
     "awgn",
     "blur",
     "build_noise",

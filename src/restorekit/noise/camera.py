@@ -34,7 +34,6 @@ from torch import Tensor
 
 from restorekit.errors import RestoreKitError
 from restorekit.noise.base import (
-    NoiseModel,
     NoiseResult,
     Params,
     Range,
@@ -409,37 +408,3 @@ def cbdnet(
             raise RestoreKitError("jpeg quality must be in 1..100")
         params["jpeg_quality"] = quality
     return model.apply(x, params, generator=generator)
-
-
-class WithJPEG(NoiseModel):
-    """Any noise model followed by JPEG compression at a per-image quality (an explicit chain)."""
-
-    def __init__(self, inner: NoiseModel, quality: int | Sequence[int] = (60, 100)) -> None:
-        self.inner = inner
-        self.jpeg = JPEG(quality)
-
-    def config(self) -> dict[str, Any]:
-        return {"inner": repr(self.inner), **self.jpeg.config()}
-
-    def sample(
-        self, batch_size: int, *, generator: torch.Generator, device: torch.device | str = "cpu"
-    ) -> Params:
-        params = self.inner.sample(batch_size, generator=generator, device=device)
-        return {**params, **self.jpeg.sample(batch_size, generator, device)}
-
-    def apply(
-        self, x: Tensor, params: Mapping[str, Tensor], *, generator: torch.Generator
-    ) -> NoiseResult:
-        inner = {k: v for k, v in params.items() if k != "jpeg_quality"}
-        out = self.inner.apply(x, inner, generator=generator)
-        noisy = jpeg_roundtrip(out.noisy, params["jpeg_quality"])
-        return NoiseResult(
-            noisy, out.noise_map, {**out.params, "jpeg_quality": params["jpeg_quality"]}
-        )
-
-    def describe(self, params: Mapping[str, Tensor], index: int) -> dict[str, Any]:
-        inner = {k: v for k, v in params.items() if k != "jpeg_quality"}
-        return {
-            **self.inner.describe(inner, index),
-            "jpeg_quality": int(params["jpeg_quality"][index]),
-        }
