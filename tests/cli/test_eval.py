@@ -213,3 +213,16 @@ def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
     text = capsys.readouterr().out
     assert "--protocol dnd-export" in text and "--split-file" in text
     assert "--protocol derain" in text and "--protocol deblur" in text
+
+
+def test_cli_defaults_are_the_eval_specs() -> None:
+    """Every option left out gives EvalSpec's default: the CLI reads them, never re-declares."""
+    from restorekit.cli.eval import SPEC
+    from restorekit.cli.main import build_parser
+    from restorekit.eval import EvalSpec
+
+    argv = ["eval", "--protocol", "dnd-export", "--out", "o", "--dnd-root", "x"]
+    args = build_parser().parse_args(argv)
+    given = {k: v for k, v in vars(args).items() if k in SPEC}
+    assert set(SPEC) - set(given) == {"progress"}  # --no-progress
+    assert EvalSpec(**given) == EvalSpec(protocol="dnd-export", out="o", dnd_root="x")

@@ -19,10 +19,13 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 
 from restorekit.cli.options import add_inference_options
-from restorekit.eval.runner import PROTOCOLS
+from restorekit.eval.runner import PROTOCOLS, EvalSpec
+
+SPEC = {f.name: f.default for f in dataclasses.fields(EvalSpec)}  # the defaults, read once
 
 HELP = (
     "score methods on a benchmark protocol (Gaussian, real pairs, deraining, deblurring, "
@@ -50,7 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--methods",
         type=_words,
         metavar="LIST",
-        default=("noisy",),
+        default=SPEC["methods"],
         help="comma-separated: noisy (or input: the degraded input); bm3d or ffdnet (sigma: "
         "the protocol's, else estimated), bm3d:SIGMA / ffdnet:SIGMA (8-bit units), "
         "bm3d:oracle / ffdnet:oracle (best sigma per image from a grid, scored against the "
@@ -78,44 +81,54 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="sigmas",
         type=_numbers,
         metavar="LIST",
-        default=(15.0, 25.0, 50.0),
-        help="gaussian: noise levels in 8-bit units (default 15,25,50)",
+        default=SPEC["sigmas"],
+        help="gaussian: noise levels in 8-bit units (default "
+        f"{','.join(f'{s:g}' for s in SPEC['sigmas'])})",
     )
     data.add_argument(
         "--input",
         dest="inputs",
         type=_words,
         metavar="LIST",
+        default=SPEC["inputs"],
         help="gaussian: input variants, float (noise added in float, unclipped, as papers "
         "score) and/or uint8 (clipped and rounded to 8 bits, as a noisy file holds it); "
         "default both, side by side",
     )
-    data.add_argument("--seed", type=int, default=0, help="gaussian: noise seed (default 0)")
+    data.add_argument(
+        "--seed", type=int, default=SPEC["seed"], help="gaussian: noise seed (default %(default)s)"
+    )
     data.add_argument(
         "--split-file", help="pairs, derain, deblur: JSON file of named lists of file names"
     )
     data.add_argument("--split", help="pairs, derain, deblur: which list of --split-file")
     data.add_argument("--noisy-mat", help="sidd-val: ValidationNoisyBlocksSrgb.mat")
     data.add_argument("--gt-mat", help="sidd-val: ValidationGtBlocksSrgb.mat")
-    data.add_argument("--noisy-key", default="ValidationNoisyBlocksSrgb", help="sidd-val key")
-    data.add_argument("--gt-key", default="ValidationGtBlocksSrgb", help="sidd-val key")
+    data.add_argument("--noisy-key", default=SPEC["noisy_key"], help="sidd-val key")
+    data.add_argument("--gt-key", default=SPEC["gt_key"], help="sidd-val key")
     data.add_argument("--dnd-root", help="dnd-export: folder with info.mat and images_srgb/")
     data.add_argument(
         "--dnd-margin",
         type=int,
-        default=80,
-        help="dnd-export: context pixels around each box (default 80, AINDNet's "
+        default=SPEC["dnd_margin"],
+        help="dnd-export: context pixels around each box (default %(default)s, AINDNet's "
         "test_dnd.py; 0 = the box alone, HINet/Restormer)",
     )
 
     metric = parser.add_argument_group("metric (gaussian, pairs, derain, deblur)")
-    metric.add_argument("--border", type=int, default=0, help="pixels cropped on every side")
+    metric.add_argument(
+        "--border",
+        dest="crop_border",
+        type=int,
+        default=SPEC["crop_border"],
+        help="pixels cropped on every side",
+    )
     metric.add_argument(
         "--y-channel", action="store_true", help="score BT.601 Y of RGB (derain always does)"
     )
 
     infer = parser.add_argument_group("inference (models)")
-    add_inference_options(infer)
+    add_inference_options(infer, SPEC)
     infer.add_argument(
         "--local-stats",
         type=int,
@@ -125,46 +138,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
     report = parser.add_argument_group("report")
-    report.add_argument("--figure-images", type=int, default=3, help="images in each crop figure")
-    report.add_argument("--crop-size", type=int, default=128, help="figure crop side in pixels")
+    report.add_argument(
+        "--figure-images",
+        type=int,
+        default=SPEC["figure_images"],
+        help="images in each crop figure (default %(default)s)",
+    )
+    report.add_argument(
+        "--crop-size",
+        type=int,
+        default=SPEC["crop_size"],
+        help="figure crop side in pixels (default %(default)s)",
+    )
     report.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
     """Check --out, build the spec, run it, print the table (or the export folder)."""
-    from restorekit.eval import EvalReport, EvalSpec, run_eval
+    from restorekit.eval import EvalReport, run_eval
     from restorekit.io.targets import check_output_folder
 
     check_output_folder(args.out, "the output folder (--out)")
-    spec = EvalSpec(
-        protocol=args.protocol,
-        out=args.out,
-        methods=args.methods,
-        dataset=args.dataset,
-        sigmas=args.sigmas,
-        **({} if args.inputs is None else {"inputs": args.inputs}),
-        seed=args.seed,
-        split_file=args.split_file,
-        split=args.split,
-        noisy_mat=args.noisy_mat,
-        gt_mat=args.gt_mat,
-        noisy_key=args.noisy_key,
-        gt_key=args.gt_key,
-        dnd_root=args.dnd_root,
-        dnd_margin=args.dnd_margin,
-        limit=args.limit,
-        crop_border=args.border,
-        y_channel=args.y_channel,
-        device=args.device,
-        tile=args.tile,
-        overlap=args.overlap,
-        tta=args.tta,
-        precision=args.precision,
-        local_stats=args.local_stats,
-        figure_images=args.figure_images,
-        crop_size=args.crop_size,
-        progress=not args.no_progress,
-    )
+    given = {k: v for k, v in vars(args).items() if k in SPEC and k != "progress"}
+    spec = EvalSpec(**given, progress=not args.no_progress)
     result = run_eval(spec)
     if isinstance(result, EvalReport):
         print(result.markdown_table())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Mapping
+from typing import Any
 
 from restorekit.errors import RestoreKitError
 from restorekit.infer.precision import PRECISIONS
@@ -36,21 +38,37 @@ def gigabytes(text: str) -> int:
     return int(value * GIB)
 
 
-def add_inference_options(group: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+INFERENCE_DEFAULTS = {"tile": "auto", "overlap": 32, "precision": "auto", "device": "auto"}
+"""The CLI's: the fastest precision the input allows (``restore_files`` itself defaults to fp32)."""
+
+
+def add_inference_options(
+    group: argparse.ArgumentParser | argparse._ArgumentGroup,
+    defaults: Mapping[str, Any] = INFERENCE_DEFAULTS,
+) -> None:
     """How a model runs, the same for ``denoise``/``restore`` and ``eval``: --tile, --overlap,
-    --tta, --precision, --device (the defaults of ``restorekit.infer.restore_files``)."""
+    --tta, --precision, --device, with ``defaults`` for the first four and the last
+    (``eval`` passes its ``EvalSpec``'s)."""
     group.add_argument(
         "--tile",
         type=tile,
-        default="auto",
+        default=defaults["tile"],
         metavar="auto|0|N|HxW",
         help="tile size; auto (default) picks whole-image or tiles from available memory, "
         "no larger than the model's max_tile (AINDNet: its training scale); 0 = whole image; "
         f"N or HxW: at least {MIN_TILE_SIDE} px and twice the model's size multiple per side",
     )
     group.add_argument(
-        "--overlap", type=int, default=32, metavar="PX", help="tile overlap in pixels (32)"
+        "--overlap",
+        type=int,
+        default=defaults["overlap"],
+        metavar="PX",
+        help="tile overlap in pixels (%(default)s)",
     )
     group.add_argument("--tta", action="store_true", help="x8 flip/rotate self-ensemble")
-    group.add_argument("--precision", choices=PRECISIONS, default="auto", help=PRECISION_HELP)
-    group.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N, mps")
+    group.add_argument(
+        "--precision", choices=PRECISIONS, default=defaults["precision"], help=PRECISION_HELP
+    )
+    group.add_argument(
+        "--device", default=defaults["device"], help="%(default)s (default), cpu, cuda, cuda:N, mps"
+    )
