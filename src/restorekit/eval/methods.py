@@ -23,6 +23,7 @@ from restorekit.infer.loading import model_channels, model_max_tile
 from restorekit.infer.precision import choose_precision, select_device
 from restorekit.infer.restore import restore
 from restorekit.models.layers.norm import local_stats_size, set_local_stats
+from restorekit.registry import Registry
 
 MethodResult = tuple[np.ndarray, dict[str, Any]]
 Tile = int | str | None
@@ -380,24 +381,47 @@ class ModelMethod(Method):
         }
 
 
-def build_method(spec: str, **inference: Any) -> Method:
-    """``noisy`` or ``input`` (the degraded input); ``bm3d`` or ``ffdnet``, each also as
-    ``:SIGMA`` (8-bit units) or ``:oracle``; or a model name / checkpoint path. ``inference``:
-    the options of :meth:`ModelMethod.load` (device, tile, overlap, tta, precision,
-    local_stats), for models only."""
-    spec = spec.strip()
-    if not spec:
-        raise RestoreKitError("empty method name in methods", params=("methods",))
-    if spec in ("noisy", "input"):
-        return NoisyMethod(spec)
-    kind, _, sigma = spec.partition(":")
-    classical = {"bm3d": BM3DMethod, "ffdnet": FFDNetMethod}
-    if kind in classical:
+def _input(kind: str) -> Callable[[str], Method]:
+    def build(sigma: str) -> Method:
+        if sigma:
+            raise RestoreKitError(f"method {kind} takes no sigma: '{kind}:{sigma}'")
+        return NoisyMethod(kind)
+
+    return build
+
+
+def _classical(kind: str, cls: Callable[[float | str | None], Method]) -> Callable[[str], Method]:
+    def build(sigma: str) -> Method:
         if not sigma or sigma == "oracle":
-            return classical[kind](sigma or None)
+            return cls(sigma or None)
         try:
             value = float(sigma)
         except ValueError:
-            raise RestoreKitError(f"{kind} sigma must be a number or 'oracle': '{spec}'") from None
-        return classical[kind](value)
+            raise RestoreKitError(
+                f"{kind} sigma must be a number or 'oracle': '{kind}:{sigma}'"
+            ) from None
+        return cls(value)
+
+    return build
+
+
+METHODS: Registry[Callable[[str], Method]] = Registry("method")
+"""Methods by name, each built from the text after ``:`` (a sigma, ``oracle`` or nothing)."""
+METHODS.add("noisy", _input("noisy"))
+METHODS.add("input", _input("input"))
+METHODS.add("bm3d", _classical("bm3d", BM3DMethod))
+METHODS.add("ffdnet", _classical("ffdnet", FFDNetMethod))
+
+
+def build_method(spec: str, **inference: Any) -> Method:
+    """A name of :data:`METHODS` (``noisy`` or ``input``: the degraded input; ``bm3d`` or
+    ``ffdnet``, each also as ``:SIGMA`` in 8-bit units or ``:oracle``), else a model name or
+    checkpoint path. ``inference``: the options of :meth:`ModelMethod.load` (device, tile,
+    overlap, tta, precision, local_stats), for models only."""
+    spec = spec.strip()
+    if not spec:
+        raise RestoreKitError("empty method name in methods", params=("methods",))
+    kind, _, sigma = spec.partition(":")
+    if kind in METHODS:
+        return METHODS.get(kind)(sigma)
     return ModelMethod.load(spec, **inference)

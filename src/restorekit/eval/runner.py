@@ -130,6 +130,10 @@ def evaluate(
     return report
 
 
+INFERENCE_OPTIONS = ("device", "tile", "overlap", "tta", "precision", "local_stats")
+"""The ``EvalSpec`` fields that go to every model method (``ModelMethod.load``)."""
+
+
 def _require(value: Any, option: str, protocol: str) -> None:
     if value is None or value == ():
         raise RestoreKitError(f"protocol {protocol} needs {option}", params=("protocol", option))
@@ -286,18 +290,8 @@ def run_eval(spec: EvalSpec) -> EvalReport | dict[str, Any]:
     """Build protocols and methods from ``spec`` and run them: an ``EvalReport`` for scored
     protocols, the DND export manifest for ``dnd-export``. The output folder is checked first."""
     check_output_folder(spec.out, "the output folder (out)")
-    methods = [
-        build_method(
-            m,
-            device=spec.device,
-            tile=spec.tile,
-            overlap=spec.overlap,
-            tta=spec.tta,
-            precision=spec.precision,
-            local_stats=spec.local_stats,
-        )
-        for m in spec.methods
-    ]
+    inference = {k: getattr(spec, k) for k in INFERENCE_OPTIONS}
+    methods = [build_method(m, **inference) for m in spec.methods]
     names = [m.name for m in methods]
     clashing = [m for m in methods if names.count(m.name) > 1 and isinstance(m, ModelMethod)]
     for method, name in zip(clashing, distinct_names([m.source for m in clashing]), strict=True):
