@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,10 +28,11 @@ from typing import Any
 from PIL import Image
 
 from restorekit.adapt.profiles import NoiseProfile, NoiseProfiles
-from restorekit.adapt.zero_pair import LIKE_DOWNSCALE, adapt_to_profile
+from restorekit.adapt.zero_pair import LIKE_DOWNSCALE, ZERO_PAIR_MINUTES, adapt_to_profile
 from restorekit.errors import RestoreKitError
 from restorekit.infer import DEFAULT_MODEL, restore_files
 from restorekit.infer.files import expand_inputs, plan_jobs
+from restorekit.io import cache_root
 from restorekit.weights import bundled_models
 
 PathArg = str | PathLike[str]
@@ -54,10 +54,7 @@ class CameraChoice:
 
 def cache_dir() -> Path:
     """Where adapted camera models are kept (module docstring)."""
-    if root := os.environ.get("RESTOREKIT_CACHE"):
-        return Path(root) / "cameras"
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "restorekit" / "cameras"
+    return cache_root() / "cameras"
 
 
 def _slug(text: str) -> str:
@@ -118,7 +115,7 @@ def restore_by_camera(
     *,
     base: str | None = None,
     profiles: PathArg | None = None,
-    minutes: float = 5.0,
+    minutes: float = ZERO_PAIR_MINUTES,
     progress: bool | None = None,
     **options: Any,
 ) -> tuple[list[Path], list[str]]:

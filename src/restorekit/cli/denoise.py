@@ -7,6 +7,7 @@ import sys
 
 from restorekit.cli.options import add_inference_options, gigabytes
 from restorekit.errors import RestoreKitError
+from restorekit.infer.backend import BACKENDS
 from restorekit.infer.files import restore_files
 from restorekit.infer.loading import DEFAULT_MODEL
 
@@ -36,6 +37,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--ensemble", metavar="A,B,...", help="average several models (names or paths)"
     )
     add_inference_options(parser)
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="torch",
+        help="torch (default), or onnx: ONNX Runtime on the CPU, fp32, exported into the cache "
+        "on first use (needs restorekit[onnx]; benchmarks/onnx_backend.py compares them)",
+    )
     parser.add_argument(
         "--noise-map",
         metavar="PATH",
@@ -78,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
         noise_map=args.noise_map,
         max_memory=args.max_memory,
         progress=False if args.quiet else None,
+        backend=args.backend,
     )
     if args.camera is None:
         if args.profiles is not None:

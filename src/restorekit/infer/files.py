@@ -37,6 +37,7 @@ from torch import Tensor
 from tqdm import tqdm
 
 from restorekit.errors import RestoreKitError
+from restorekit.infer.backend import BACKENDS, onnx_runner
 from restorekit.infer.loading import ModelArg, load_models, model_channels
 from restorekit.infer.memory import MemoryModel
 from restorekit.infer.outputs import model_device
@@ -212,6 +213,7 @@ def restore_files(
     noise_map: PathArg | None = None,
     max_memory: int | None = None,
     progress: bool | None = None,
+    backend: str = "torch",
 ) -> list[Path]:
     """Restore image files; returns the paths written (see the module docstring for names).
 
@@ -225,12 +227,20 @@ def restore_files(
     saved as a PNG of ``sigma * 10`` (white = sigma 0.1). ``progress``: a tqdm bar on stderr
     (None: when there are several files and stderr is a terminal). ``precision="auto"`` is
     decided once, on the first image (``restorekit.infer.precision.choose_precision``).
+    ``backend``: ``torch``, or ``onnx`` (ONNX Runtime on the CPU, fp32;
+    ``restorekit.infer.backend``).
     """
     chosen = get_task(task)
     jobs = plan_jobs(inputs, output, noise_map=noise_map, suffix=chosen.suffix)
     net = load_models(chosen.model if model is None else model, device)
     target = model_device(net)
     check_precision(precision, target)
+    run = None
+    if backend == "onnx":
+        precision = _onnx_precision(precision, target)
+        run = onnx_runner(net)
+    elif backend != "torch":
+        raise RestoreKitError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
     multiple = int(getattr(net, "size_multiple", 1))
     if tile != "auto" and tile is not None:
         check_tile_size(tile, multiple)
@@ -262,6 +272,7 @@ def restore_files(
             precision=precision,
             max_memory=max_memory,
             memory=memory,
+            run=run,
         )
         result = _undo_channels(out.image, how)[0].clamp(0, 1).cpu().numpy()
         _write(job.target, result, meta=meta)
@@ -273,6 +284,19 @@ def restore_files(
             _write(job.noise_map, _noise_map_image(out.noise_map, how), bit_depth=depth)
             written.append(job.noise_map)
     return written
+
+
+def _onnx_precision(precision: str, device: torch.device) -> str:
+    """fp32, the one precision of the onnx back end (``auto`` becomes it; others are refused)."""
+    if device.type != "cpu":
+        raise RestoreKitError(
+            f"the onnx back end runs on the CPU, not {device}", params=("device",)
+        )
+    if precision not in ("auto", "fp32"):
+        raise RestoreKitError(
+            f"the onnx back end runs in fp32, not {precision}", params=("precision",)
+        )
+    return "fp32"
 
 
 #: ``restore_files`` for the denoising task (its default), under the name the API has had.

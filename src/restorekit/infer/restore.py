@@ -77,8 +77,12 @@ def restore_output(
     precision: str = "fp32",
     max_memory: int | None = None,
     memory: MemoryModel | None = None,
+    run: ModelFn | None = None,
 ) -> RestorationOutput:
     """Like :func:`restore`, returning a RestorationOutput with ``image`` and ``noise_map``.
+
+    ``run`` computes the model in its place (``restorekit.infer.backend.onnx_runner``); ``model``
+    still decides the device, precision and tiles.
 
     ``x`` may stay on the CPU while the model is on a GPU: it is moved to the model's device
     whole when processed whole, else one tile at a time; the result is on ``x``'s device.
@@ -98,7 +102,8 @@ def restore_output(
         max_memory=max_memory,
         memory=memory,
     )
-    fn: ModelFn = functools.partial(tta_x8, model) if tta else model
+    run = model if run is None else run
+    fn: ModelFn = functools.partial(tta_x8, run) if tta else run
     with torch.inference_mode(), autocast(precision, device):
         if tile is None:
             out = fn(x.to(device))

@@ -127,3 +127,11 @@ def atomic_write_bytes(
 def atomic_write_text(path: str | PathLike[str], text: str, *, make_parents: bool = False) -> None:
     """``atomic_write`` of UTF-8 text."""
     atomic_write_bytes(path, text.encode("utf-8"), make_parents=make_parents)
+
+
+def cache_root() -> Path:
+    """restorekit's cache folder: ``$RESTOREKIT_CACHE``, else ``$XDG_CACHE_HOME/restorekit``,
+    else ``~/.cache/restorekit`` (adapted camera models, ONNX exports; safe to delete)."""
+    if root := os.environ.get("RESTOREKIT_CACHE"):
+        return Path(root)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "restorekit"
