@@ -11,6 +11,7 @@ Both allocator settings run side by side: ``tuned`` is what the CLI does at star
 
     python benchmarks/inference.py                      # 12 MP, fp32 and bf16
     python benchmarks/inference.py --megapixels 1 --arch aindnet --precisions fp32
+    python benchmarks/inference.py --backends torch,onnx --precisions fp32,auto --mallocs tuned
 """
 
 from __future__ import annotations
@@ -53,22 +54,30 @@ def _child(args: argparse.Namespace) -> None:
         torch.set_num_threads(args.threads)
 
     from restorekit.infer.loading import load_models
+    from restorekit.infer.precision import choose_precision
     from restorekit.infer.restore import resolve_tile, restore_output
     from restorekit.models import build_model
 
     # a bundled name or file loads ready; otherwise the architecture with random weights
     model = load_models(args.model or build_model(args.arch), "cpu")
+    run = None
+    if args.backend == "onnx":
+        from restorekit.infer.backend import onnx_runner
+
+        run = onnx_runner(model)  # exported (or read from the cache) before the clock starts
     height, width = _size(args.megapixels)
     generator = torch.Generator().manual_seed(0)
     x = torch.rand(1, 3, height, width, generator=generator) * 0.2 + 0.4
     warm = torch.rand(1, 3, 64, 64, generator=generator)
-    restore_output(model, warm, precision=args.precision)
+    if args.precision == "auto":  # the CLI probes once per run, on its first image
+        args.precision = choose_precision(model, x, "auto")
+    restore_output(model, warm, precision=args.precision, run=run)
     start = time.perf_counter()
     tile = args.tile if args.tile == "auto" else (int(args.tile) or None)  # 0 = whole image
     tile = resolve_tile(
         model, x, tile, overlap=32, precision=args.precision, max_memory=args.max_memory
     )
-    out = restore_output(model, x, tile=tile, overlap=32, precision=args.precision)
+    out = restore_output(model, x, tile=tile, overlap=32, precision=args.precision, run=run)
     seconds = time.perf_counter() - start
     assert out.image.shape == x.shape
     print(
@@ -79,6 +88,7 @@ def _child(args: argparse.Namespace) -> None:
                 "tile": tile,
                 "size": [height, width],
                 "threads": torch.get_num_threads(),
+                "precision": args.precision,
             }
         )
     )
@@ -97,9 +107,13 @@ def main() -> None:
     parser.add_argument("--tile", default="auto", help="auto, 0 (whole image) or a side")
     parser.add_argument("--max-memory", type=float, help="memory budget in GB for --tile auto")
     parser.add_argument("--mallocs", default="tuned,default", help="tuned, default or both")
+    parser.add_argument(
+        "--backends", default="torch", help="torch, onnx or both (onnx: fp32 runs only)"
+    )
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--precision", help=argparse.SUPPRESS)
     parser.add_argument("--malloc", help=argparse.SUPPRESS)
+    parser.add_argument("--backend", default="torch", help=argparse.SUPPRESS)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.max_memory is not None:
@@ -120,14 +134,25 @@ def main() -> None:
         f"image: {width}x{height} ({height * width / 1e6:.1f} MP), CPU cores: {os.cpu_count()}, "
         f"load average before: {os.getloadavg()[0]:.1f}"
     )
-    print(f"{'precision':<10}{'malloc':>8}{'tile':>12}{'seconds':>10}{'MP/s':>8}{'peak RSS':>12}")
-    runs = [(p, m) for p in args.precisions.split(",") for m in args.mallocs.split(",")]
+    print(
+        f"{'backend':<8}{'precision':<10}{'malloc':>8}{'tile':>12}{'seconds':>10}{'MP/s':>8}"
+        f"{'peak RSS':>12}"
+    )
+    runs = [
+        (b, p, m)
+        for b in args.backends.split(",")
+        for p in args.precisions.split(",")
+        for m in args.mallocs.split(",")
+        if b == "torch" or p == "fp32"
+    ]
     child_env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
-    for precision, malloc in runs:
+    for backend, precision, malloc in runs:
         command = [
             sys.executable,
             __file__,
             "--child",
+            "--backend",
+            backend,
             "--precision",
             precision,
             "--malloc",
@@ -147,7 +172,8 @@ def main() -> None:
         env = dict(child_env, RESTOREKIT_NO_MALLOC_TUNING="1") if malloc == "default" else child_env
         proc = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
         if proc.returncode != 0:
-            print(f"{precision:<10}{malloc:>8} failed: {proc.stderr.strip().splitlines()[-1:]}")
+            failed = proc.stderr.strip().splitlines()[-1:]
+            print(f"{backend:<8}{precision:<10}{malloc:>8} failed: {failed}")
             continue
         result = json.loads(proc.stdout.strip().splitlines()[-1])
         tile = result["tile"]
@@ -157,8 +183,10 @@ def main() -> None:
             else "x".join(map(str, tile if isinstance(tile, list) else [tile] * 2))
         )
         mp = result["size"][0] * result["size"][1] / 1e6
+        if precision != result["precision"]:
+            precision = f"{precision}:{result['precision']}"
         print(
-            f"{precision:<10}{malloc:>8}{tile_text:>12}{result['seconds']:>10.1f}"
+            f"{backend:<8}{precision:<10}{malloc:>8}{tile_text:>12}{result['seconds']:>10.1f}"
             f"{mp / result['seconds']:>8.3f}{result['peak'] / 1024**3:>10.2f} GB",
             flush=True,
         )
