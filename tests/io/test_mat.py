@@ -46,6 +46,19 @@ def test_read_v5_sidd_like_blocks(tmp_path: Path) -> None:
         read_mat(tmp_path / "ValidationNoisyBlocksSrgb.mat", "nope")
 
 
+def test_compressed_variables_follow_each_other_unpadded(tmp_path: Path) -> None:
+    """MATLAB writes top-level compressed variables back to back, whatever their length (as
+    CBDNet's DoRF files): the second one is read, not refused as a bad element."""
+    rng = np.random.default_rng(0)
+    first, second = rng.random((7, 13)).astype(np.float32), rng.random((5, 3)).astype(np.float32)
+    path = tmp_path / "two.mat"
+    scipy.io.savemat(path, {"A": first, "B": second}, do_compression=True)
+    data = path.read_bytes()
+    assert int.from_bytes(data[132:136], "little") % 8 != 0  # the first is not a multiple of 8
+    np.testing.assert_array_equal(read_mat(path, "B"), second)
+    np.testing.assert_array_equal(read_mat(path, "A"), first)
+
+
 @pytest.mark.skipif(not SIDD_MAT.is_dir(), reason="shared SIDD sample not available")
 def test_read_real_sidd_v5_file() -> None:
     gt = read_mat(SIDD_MAT / "gt.mat", "im_gt")

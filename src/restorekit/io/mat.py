@@ -108,9 +108,9 @@ def _walk_elements(
         first, count = struct.unpack(order + "II", tag)
         if first >> 16:  # small data element: type, byte count and up to 4 bytes in 8 bytes
             code, count, padded = first & 0xFFFF, 0, 0
-        else:
-            code, padded = first, -count % 8
-        if size is not None and done + 8 + count + (0 if top else padded) > size:
+        else:  # top-level elements are not padded: a compressed one's length is any number
+            code, padded = first, 0 if top else -count % 8
+        if size is not None and done + 8 + count + padded > size:
             raise _CorruptMat("an element runs past the end of its parent or the file")
         if code == _MI_COMPRESSED and top:
             inflated = _Inflater(read, count)

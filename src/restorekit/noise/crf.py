@@ -26,6 +26,7 @@ import torch
 from torch import Tensor
 
 from restorekit.errors import RestoreKitError
+from restorekit.io import read_mat
 
 GRID = 1024
 DORF_FORWARD = "201_CRF_data.mat"
@@ -107,18 +108,10 @@ class CRFBank:
 
 
 def _read_mat(path: Path, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
-    from scipy.io import loadmat  # only needed for the optional DoRF files
-
+    """Variables ``keys`` of one DoRF file (``restorekit.io.read_mat``: hostile files refused)."""
     if not path.is_file():
         raise RestoreKitError("CRF file not found (CBDNet's DoRF .mat files are needed)", path)
-    try:
-        data = loadmat(str(path), variable_names=list(keys))
-    except Exception as err:  # scipy raises several unrelated types for bad files
-        raise RestoreKitError(f"cannot read as a MATLAB v5 file: {err}", path) from None
-    missing = [k for k in keys if k not in data]
-    if missing:
-        raise RestoreKitError(f"missing variable(s) {', '.join(missing)}", path)
-    return {k: np.asarray(data[k], dtype=np.float32) for k in keys}
+    return {k: np.asarray(read_mat(path, k), dtype=np.float32) for k in keys}
 
 
 @functools.lru_cache(maxsize=4)
