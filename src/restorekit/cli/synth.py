@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from restorekit.errors import RestoreKitError
+from restorekit.synth import PIPELINES, synthesize_folder
 
 HELP = "write synthetic noisy images, noise maps and parameter JSONs for a folder of clean images"
 
@@ -44,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("output", metavar="OUT_DIR", help="output folder (created if missing)")
     parser.add_argument(
         "--pipeline",
-        choices=("cbdnet", "unprocess", "awgn", "rain_streaks", "motion_blur"),
+        choices=PIPELINES,
         default="cbdnet",
         help="degradation (default: cbdnet, AddNoiseMosai.m semantics); rain_streaks and "
         "motion_blur write rainy or blurry images",
@@ -82,8 +83,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Synthesise the folder and report what was written."""
-    from restorekit.synth import synthesize_folder
-
     if args.seed < 0:
         raise RestoreKitError(f"--seed must be >= 0, got {args.seed}")
     sigma = None if args.sigma is None else tuple(v / 255 for v in args.sigma)
