@@ -26,9 +26,9 @@ continues. Scores are ``restorekit eval --protocol pairs`` (uint8, RGB, all imag
 auto``, fp32) on the PolyU test list, Nam_CBDNet25 and SIDD_samples12, up to ``--jobs`` models
 at once, cached per model in ``scores.json``. The final weights carry no ``max_tile``, so
 ``--tile auto`` runs whole images, where instance-normalised variants meet statistics they never
-saw in training; the real-pair models are therefore scored a second time with
-``--tile 192`` (as the bundled ``aindnet-real`` and ``hinet-real`` run; ``scores_tile192.json``), a
-second table. The costs are timed after that, one at a time.
+saw in training; every model is therefore scored a second time with ``--tile 192`` (as the
+bundled ``aindnet-real`` and ``hinet-real`` run; ``scores_tile192.json``), a second table.
+The costs are timed after that, one at a time.
 
 Costs, per variant: parameters; MACs of one forward at 256x256, counted by
 ``torch.utils.flop_counter.FlopCounterMode`` (every ``aten.convolution``, functional ones included,
@@ -90,7 +90,7 @@ EVAL_SETS = (  # (column, folder under --data-root, split of PolyU/split.json or
     ("SIDD", "SIDD_samples12", None),
 )
 STAGES = ("sn", "real")
-TILE = 192  # the second scoring of the real-pair models: the bundled real-noise models' max_tile
+TILE = 192  # every model is scored again in tiles of the bundled real-noise models' max_tile
 
 
 @dataclass(frozen=True)
@@ -525,18 +525,13 @@ def markdown(study: str, scale: str, rows: list[dict[str, Any]]) -> str:
         f"--tile auto, fp32, {b.eval_limit or 'all'} images per set (PolyU: test list)."
     )
     tiled = [
-        "| variant | "
-        + " | ".join(f"{s} +real, whole" for s in sets)
-        + " | "
-        + " | ".join(f"{s} +real, {TILE} px tiles" for s in sets)
-        + " |",
+        "| variant | " + " | ".join(f"{s} {k}" for s in sets for k in ("SN", "+real")) + " |",
         "|---|" + "---:|" * (2 * len(sets)),
     ]
     for row in rows:
-        if row["scores_tiled"]:
-            whole = [_cell(row["scores"]["real"].get(s)) for s in sets]
-            tiles = [_cell(row["scores_tiled"].get(s)) for s in sets]
-            tiled.append(f"| {row['variant']} | " + " | ".join(whole + tiles) + " |")
+        if any(row["scores_tiled"].values()):
+            cells = [_cell(row["scores_tiled"][stage].get(s)) for s in sets for stage in STAGES]
+            tiled.append(f"| {row['variant']} | " + " | ".join(cells) + " |")
     notes = [f"- `{row['variant']}`: {row['note']} (`{row['kwargs']}`)" for row in rows]
     notes.append(
         "- real stage: TF = only the noise-adaptive layers, estimator and last conv re-trained "
@@ -545,7 +540,7 @@ def markdown(study: str, scale: str, rows: list[dict[str, Any]]) -> str:
         "thread; train s/step: median over the intervals of train_log.csv (--jobs runs side "
         "by side)."
     )
-    second = f"The real-pair models again, whole images against {TILE} px tiles (PSNR / SSIM):"
+    second = f"The same models run in {TILE} px tiles (`--tile {TILE}`), PSNR / SSIM:"
     return "\n".join([title, "", *lines, "", second, "", *tiled, "", *notes]) + "\n"
 
 
@@ -591,7 +586,7 @@ def main() -> int:
 
     failed = run_stages(stages, args.jobs, env)
     scored = [(s.weights, "auto") for s in stages if s.done and s.variant.scored]
-    scored += [(w, TILE) for w, _ in scored if w.parent.name == "real"]
+    scored += [(w, TILE) for w, _ in scored]
     found = score_all(scored, root, budget, args.jobs)
     if budget.threads is not None:  # costs are timed here, one model after another
         torch.set_num_threads(budget.threads)
@@ -608,14 +603,14 @@ def main() -> int:
             **costs(model_name, {**base, **variant.kwargs}, budget.time_reps),
             "seconds_per_step": {k: None for k in STAGES},
             "scores": {k: {} for k in STAGES},
-            "scores_tiled": {},
+            "scores_tiled": {k: {} for k in STAGES},
         }
         for kind, stage in mine.items():
             row["seconds_per_step"][kind] = seconds_per_step(stage.run_dir)
             if (stage.weights, "auto") in found:
                 row["scores"][kind] = found[stage.weights, "auto"]
             if (stage.weights, TILE) in found:
-                row["scores_tiled"] = found[stage.weights, TILE]
+                row["scores_tiled"][kind] = found[stage.weights, TILE]
         rows.append(row)
     table = markdown(args.study, args.scale, rows)
     out.mkdir(parents=True, exist_ok=True)

@@ -85,8 +85,11 @@ def test_two_variants_train_score_tabulate_and_resume(tmp_path: Path) -> None:
         for stage in ("sn", "real"):
             for column in ("PolyU", "Nam", "SIDD"):
                 numbers += row["scores"][stage][column].values()
-        numbers += [v for column in row["scores_tiled"].values() for v in column.values()]
-        assert len(row["scores_tiled"]) == 3  # the real-pair model again, in tiles
+        for stage in ("sn", "real"):  # every model again, in tiles
+            assert len(row["scores_tiled"][stage]) == 3
+            numbers += [
+                v for column in row["scores_tiled"][stage].values() for v in column.values()
+            ]
         assert all(math.isfinite(x) and x > 0 for x in numbers), row
     markdown = (tmp_path / "out" / "table.md").read_text(encoding="utf-8")
     assert "| ain | TF |" in markdown and "| in | RT |" in markdown
