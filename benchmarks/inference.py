@@ -11,7 +11,8 @@ Both allocator settings run side by side: ``tuned`` is what the CLI does at star
 
     python benchmarks/inference.py                      # 12 MP, fp32 and bf16
     python benchmarks/inference.py --megapixels 1 --arch aindnet --precisions fp32
-    python benchmarks/inference.py --backends torch,onnx --precisions fp32,auto --mallocs tuned
+    python benchmarks/inference.py --backends torch,onnx --precisions fp32,auto --mallocs tuned \\
+        --loads idle,busy --pair NOISY.png CLEAN.png      # issue #18's table: idle and under load
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+BUSY = "while True:\n    pass\n"  # the competing CPU-bound process of --loads busy
 
 
 def _peak_rss() -> int:
@@ -44,9 +47,10 @@ def _size(megapixels: float) -> tuple[int, int]:
 
 
 def _child(args: argparse.Namespace) -> None:
-    import torch
+    from restorekit.runtime import choose_wait_policy, tune_malloc
 
-    from restorekit.runtime import tune_malloc
+    choose_wait_policy()  # as the CLI does before torch starts: PASSIVE on a busy machine
+    import torch
 
     if args.malloc == "tuned" and not tune_malloc():
         raise SystemExit("tune_malloc() did not apply (not glibc, or MALLOC_* set)")
@@ -80,6 +84,16 @@ def _child(args: argparse.Namespace) -> None:
     out = restore_output(model, x, tile=tile, overlap=32, precision=args.precision, run=run)
     seconds = time.perf_counter() - start
     assert out.image.shape == x.shape
+    quality = None
+    if args.pair:  # PSNR (uint8 output, RGB) on a real noisy/clean pair, same settings
+        from restorekit.io import read_image
+        from restorekit.metrics import psnr
+
+        noisy, clean = (torch.from_numpy(read_image(p)[0].copy())[None] for p in args.pair)
+        asked = args.tile if args.tile == "auto" else (int(args.tile) or None)
+        image = restore_output(model, noisy, tile=asked, precision=args.precision, run=run).image
+        rounded = (image[0].clamp(0, 1) * 255).round().numpy()
+        quality = psnr(rounded, (clean[0] * 255).round().numpy(), data_range=255.0)
     print(
         json.dumps(
             {
@@ -89,6 +103,7 @@ def _child(args: argparse.Namespace) -> None:
                 "size": [height, width],
                 "threads": torch.get_num_threads(),
                 "precision": args.precision,
+                "psnr": quality,
             }
         )
     )
@@ -109,6 +124,10 @@ def main() -> None:
     parser.add_argument("--mallocs", default="tuned,default", help="tuned, default or both")
     parser.add_argument(
         "--backends", default="torch", help="torch, onnx or both (onnx: fp32 runs only)"
+    )
+    parser.add_argument("--loads", default="idle", help="idle, busy (a busy-loop process) or both")
+    parser.add_argument(
+        "--pair", nargs=2, metavar=("NOISY", "CLEAN"), help="also PSNR on this real pair"
     )
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--precision", help=argparse.SUPPRESS)
@@ -135,18 +154,19 @@ def main() -> None:
         f"load average before: {os.getloadavg()[0]:.1f}"
     )
     print(
-        f"{'backend':<8}{'precision':<10}{'malloc':>8}{'tile':>12}{'seconds':>10}{'MP/s':>8}"
-        f"{'peak RSS':>12}"
+        f"{'load':<6}{'backend':<8}{'precision':<10}{'malloc':>8}{'tile':>12}{'seconds':>10}"
+        f"{'MP/s':>8}{'peak RSS':>12}{'PSNR':>8}"
     )
     runs = [
-        (b, p, m)
+        (load, b, p, m)
+        for load in args.loads.split(",")
         for b in args.backends.split(",")
         for p in args.precisions.split(",")
         for m in args.mallocs.split(",")
         if b == "torch" or p == "fp32"
     ]
     child_env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
-    for backend, precision, malloc in runs:
+    for load, backend, precision, malloc in runs:
         command = [
             sys.executable,
             __file__,
@@ -169,11 +189,19 @@ def main() -> None:
             command += ["--model", str(args.model)]
         if args.max_memory is not None:
             command += ["--max-memory", str(args.max_memory / 1024**3)]
+        if args.pair:
+            command += ["--pair", *args.pair]
         env = dict(child_env, RESTOREKIT_NO_MALLOC_TUNING="1") if malloc == "default" else child_env
-        proc = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+        busy = subprocess.Popen([sys.executable, "-c", BUSY]) if load == "busy" else None
+        try:
+            proc = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
+        finally:
+            if busy is not None:
+                busy.kill()
+                busy.wait()
         if proc.returncode != 0:
             failed = proc.stderr.strip().splitlines()[-1:]
-            print(f"{backend:<8}{precision:<10}{malloc:>8} failed: {failed}")
+            print(f"{load:<6}{backend:<8}{precision:<10}{malloc:>8} failed: {failed}")
             continue
         result = json.loads(proc.stdout.strip().splitlines()[-1])
         tile = result["tile"]
@@ -185,9 +213,11 @@ def main() -> None:
         mp = result["size"][0] * result["size"][1] / 1e6
         if precision != result["precision"]:
             precision = f"{precision}:{result['precision']}"
+        quality = "-" if result["psnr"] is None else f"{result['psnr']:.2f}"
         print(
-            f"{backend:<8}{precision:<10}{malloc:>8}{tile_text:>12}{result['seconds']:>10.1f}"
-            f"{mp / result['seconds']:>8.3f}{result['peak'] / 1024**3:>10.2f} GB",
+            f"{load:<6}{backend:<8}{precision:<10}{malloc:>8}{tile_text:>12}"
+            f"{result['seconds']:>10.1f}{mp / result['seconds']:>8.3f}"
+            f"{result['peak'] / 1024**3:>10.2f} GB{quality:>8}",
             flush=True,
         )
 

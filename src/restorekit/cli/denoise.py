@@ -77,17 +77,9 @@ def run(args: argparse.Namespace) -> int:
     """Denoise (or, from `restore`, the chosen task) and list the files written."""
     model = args.ensemble.split(",") if args.ensemble else args.model
     task = getattr(args, "task", "denoise")
-    options = dict(
-        tile=args.tile,
-        overlap=args.overlap,
-        tta=args.tta,
-        precision=args.precision,
-        device=args.device,
-        noise_map=args.noise_map,
-        max_memory=args.max_memory,
-        progress=False if args.quiet else None,
-        backend=args.backend,
-    )
+    names = ("tile", "overlap", "tta", "precision", "device", "noise_map", "max_memory", "backend")
+    options = {k: getattr(args, k) for k in names}
+    options["progress"] = False if args.quiet else None
     if args.camera is None:
         if args.profiles is not None:
             raise RestoreKitError("--profiles needs --camera auto")
