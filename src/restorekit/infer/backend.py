@@ -6,7 +6,9 @@ that is a digest of the weights, the model spec and the exporter's versions, so 
 starts at once. It returns a callable with the model's contract, (N, C, H, W) float32 in [0, 1]
 -> :class:`~restorekit.models.RestorationOutput`, that reflect-pads the input to the model's size
 multiple and crops the result, as the model does inside itself (its own padding does not
-trace). Tiling, TTA and ``restore_files`` take it in place of the model. fp32 on the CPU only:
+trace). Tiling, TTA and ``restore_files`` take it in place of the model. Its thread pool does not
+spin when OpenMP is told not to (``OMP_WAIT_POLICY=PASSIVE``, what the CLI sets on a busy machine:
+``restorekit.runtime.choose_wait_policy``). fp32 on the CPU only:
 ONNX Runtime's CPU provider has no bfloat16 convolution. ``benchmarks/onnx_backend.py``
 measures it against PyTorch side by side.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -40,6 +43,10 @@ class OnnxRunner:
 
         options = ort.SessionOptions()
         options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+        if os.environ.get("OMP_WAIT_POLICY", "").upper() == "PASSIVE":
+            # ORT's own pool spins unless told not to; follow the policy restorekit (or the user)
+            # chose for a busy machine (restorekit.runtime.choose_wait_policy)
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.input = self.session.get_inputs()[0].name
         self.outputs, self.multiple, self.path = outputs, multiple, path
