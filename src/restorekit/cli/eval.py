@@ -119,6 +119,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     metric.add_argument(
         "--border",
         dest="crop_border",
+        metavar="PX",
         type=int,
         default=SPEC["crop_border"],
         help="pixels cropped on every side",
