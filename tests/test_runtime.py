@@ -150,3 +150,18 @@ def test_busy_share_from_proc_stat(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     stat.write_text(next(lines))
     assert runtime.cpu_busy_share(0.0, str(stat)) == pytest.approx(0.5)  # 100 busy of 200
     assert runtime.cpu_busy_share(0.0, str(tmp_path / "none")) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "passive"), [("PASSIVE", True), ("passive", True), ("ACTIVE", False), (None, False)]
+)
+def test_passive_wait_reads_the_openmp_policy(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, passive: bool
+) -> None:
+    from restorekit.runtime import WAIT_POLICY, passive_wait
+
+    if value is None:
+        monkeypatch.delenv(WAIT_POLICY, raising=False)
+    else:
+        monkeypatch.setenv(WAIT_POLICY, value)
+    assert passive_wait() is passive

@@ -140,6 +140,13 @@ def wait_policy() -> str:
     return "default (OpenMP spins, then sleeps)"
 
 
+def passive_wait() -> bool:
+    """Whether OpenMP's idle threads are told to sleep rather than spin (``OMP_WAIT_POLICY``
+    PASSIVE, what :func:`choose_wait_policy` sets on a busy machine): other thread pools, such as
+    ONNX Runtime's, should then not spin either."""
+    return os.environ.get(WAIT_POLICY, "").upper() == "PASSIVE"
+
+
 def set_threads(threads: int | None) -> None:
     """Use ``threads`` intra-op threads in torch (None: keep the current count)."""
     if threads is not None:

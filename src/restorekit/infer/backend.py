@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import tempfile
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from restorekit.infer.onnx import OPSET, export_onnx
 from restorekit.io import atomic_write_bytes, cache_root
 from restorekit.models import RestorationOutput
 from restorekit.models.layers import pad_to_multiple
+from restorekit.runtime import passive_wait
 
 BACKENDS = ("torch", "onnx")
 
@@ -43,9 +43,7 @@ class OnnxRunner:
 
         options = ort.SessionOptions()
         options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
-        if os.environ.get("OMP_WAIT_POLICY", "").upper() == "PASSIVE":
-            # ORT's own pool spins unless told not to; follow the policy restorekit (or the user)
-            # chose for a busy machine (restorekit.runtime.choose_wait_policy)
+        if passive_wait():  # ORT's own pool spins unless told not to
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.input = self.session.get_inputs()[0].name
