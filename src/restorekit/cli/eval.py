@@ -160,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
     from restorekit.io.targets import check_output_folder
 
     check_output_folder(args.out, "the output folder (--out)")
-    given = {k: v for k, v in vars(args).items() if k in SPEC and k != "progress"}
+    given = {k: v for k, v in vars(args).items() if k in SPEC}  # progress: --no-progress
     spec = EvalSpec(**given, progress=not args.no_progress)
     result = run_eval(spec)
     if isinstance(result, EvalReport):
