@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-BUSY = "while True:\n    pass\n"  # the competing CPU-bound process of --loads busy
+from threads import competing_process  # the busy loop of --loads busy
 
 
 def _peak_rss() -> int:
@@ -49,7 +49,7 @@ def _size(megapixels: float) -> tuple[int, int]:
 def _child(args: argparse.Namespace) -> None:
     from restorekit.runtime import choose_wait_policy, tune_malloc
 
-    choose_wait_policy()  # as the CLI does before torch starts: PASSIVE on a busy machine
+    wait = choose_wait_policy()  # as the CLI does before torch starts: PASSIVE on a busy machine
     import torch
 
     if args.malloc == "tuned" and not tune_malloc():
@@ -104,6 +104,7 @@ def _child(args: argparse.Namespace) -> None:
                 "threads": torch.get_num_threads(),
                 "precision": args.precision,
                 "psnr": quality,
+                "wait": wait or "set in the environment",
             }
         )
     )
@@ -155,7 +156,7 @@ def main() -> None:
     )
     print(
         f"{'load':<6}{'backend':<8}{'precision':<10}{'malloc':>8}{'tile':>12}{'seconds':>10}"
-        f"{'MP/s':>8}{'peak RSS':>12}{'PSNR':>8}"
+        f"{'MP/s':>8}{'peak RSS':>12}{'PSNR':>8}  OpenMP wait"
     )
     runs = [
         (load, b, p, m)
@@ -192,13 +193,8 @@ def main() -> None:
         if args.pair:
             command += ["--pair", *args.pair]
         env = dict(child_env, RESTOREKIT_NO_MALLOC_TUNING="1") if malloc == "default" else child_env
-        busy = subprocess.Popen([sys.executable, "-c", BUSY]) if load == "busy" else None
-        try:
+        with competing_process(load == "busy"):
             proc = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
-        finally:
-            if busy is not None:
-                busy.kill()
-                busy.wait()
         if proc.returncode != 0:
             failed = proc.stderr.strip().splitlines()[-1:]
             print(f"{load:<6}{backend:<8}{precision:<10}{malloc:>8} failed: {failed}")
@@ -217,7 +213,7 @@ def main() -> None:
         print(
             f"{load:<6}{backend:<8}{precision:<10}{malloc:>8}{tile_text:>12}"
             f"{result['seconds']:>10.1f}{mp / result['seconds']:>8.3f}"
-            f"{result['peak'] / 1024**3:>10.2f} GB{quality:>8}",
+            f"{result['peak'] / 1024**3:>10.2f} GB{quality:>8}  {result['wait']}",
             flush=True,
         )
 

@@ -18,12 +18,14 @@ fair share (idle speed x cores left / cores). Run it on an otherwise quiet machi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 POLICIES = {  # name -> environment set before the child starts (None: the CLI chooses)
@@ -66,14 +68,26 @@ def write_image(path: Path, megapixels: float) -> tuple[int, int]:
     return height, width
 
 
+@contextlib.contextmanager
+def competing_process(busy: bool) -> Iterator[None]:
+    """With ``busy``, a CPU-bound busy loop in another process for the duration, already running
+    when the body starts (so a child that looks at the load at start-up sees it)."""
+    competitor = subprocess.Popen([sys.executable, "-c", BUSY]) if busy else None
+    try:
+        if competitor is not None:
+            time.sleep(0.5)
+        yield
+    finally:
+        if competitor is not None:
+            competitor.kill()
+            competitor.wait()
+
+
 def run_child(argv: list[str], policy: str, busy: bool) -> dict:
     """One fresh process denoising with ``policy``, beside a busy loop if ``busy``."""
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
     env.update(POLICIES[policy] or {})
-    competitor = subprocess.Popen([sys.executable, "-c", BUSY]) if busy else None
-    try:
-        if busy:
-            time.sleep(0.5)  # the competitor is running when the child looks at the load
+    with competing_process(busy):
         proc = subprocess.run(
             [sys.executable, "-c", CHILD, json.dumps(argv), policy],
             capture_output=True,
@@ -81,10 +95,6 @@ def run_child(argv: list[str], policy: str, busy: bool) -> dict:
             check=False,
             env=env,
         )
-    finally:
-        if competitor is not None:
-            competitor.kill()
-            competitor.wait()
     if proc.returncode != 0:
         lines = proc.stderr.strip().splitlines()
         raise SystemExit(f"{policy}: denoise failed: {lines[-1] if lines else proc.returncode}")
