@@ -115,6 +115,7 @@ def adapt_options(args: argparse.Namespace) -> dict:
         "eval_every": args.eval_every,
         "patience": args.patience,
         "min_steps": args.min_steps,
+        "holdout_by": args.holdout_by,
         "eval_size": args.eval_size,
         "seed": args.seed,
         "threads": args.threads,
@@ -206,6 +207,9 @@ def main() -> None:
     parser.add_argument("--eval-every", type=int, default=25)
     parser.add_argument("--patience", type=int, default=4)
     parser.add_argument("--min-steps", type=int, default=250)
+    parser.add_argument(
+        "--holdout-by", choices=("auto", "pairs", "strip"), default="auto", help="adapt's rule"
+    )
     parser.add_argument("--eval-size", type=int, default=512)
     parser.add_argument("--no-scratch", action="store_true")
     parser.add_argument("--no-bm3d", action="store_true")

@@ -12,6 +12,10 @@ each, ``--minutes`` per adaptation, one thread), then ``restorekit eval --protoc
 base transferred on all 53 PolyU train pairs) on the group's test images. Prints and writes
 ``OUT/table.md`` / ``table.json``; adapted models and eval reports stay in ``OUT``. A group whose
 model exists is not adapted again.
+
+``--nam docs/camera_profiles/nam/table.json`` scores Nam_CBDNet25 instead: its files carry no camera
+or ISO, so each image goes to the camera/ISO whose profile best explains its noise at gain 4
+(``benchmarks/nam_profiles.py``), a stand-in for the EXIF a user's photo would have.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ def adapt_group(group: str, out: Path, clean: list[str], args: argparse.Namespac
     start = time.perf_counter()
     adapt_to_camera(
         target,
-        camera=CAMERAS[camera],
+        camera=CAMERAS.get(camera, camera),
         iso=float(iso),
         clean=clean,
         profiles=args.profiles,
@@ -58,6 +62,15 @@ def adapt_group(group: str, out: Path, clean: list[str], args: argparse.Namespac
     return time.perf_counter() - start
 
 
+def nam_groups(table: Path) -> dict[str, list[str]]:
+    """Nam_CBDNet25's images grouped by their best gain-4 profile candidate, ``<camera>_<ISO>``."""
+    found: dict[str, list[str]] = {}
+    for row in json.loads(table.read_text(encoding="utf-8"))["rows"]:
+        camera, iso, _ = row["best"]["4"]
+        found.setdefault(f"{camera}_{iso}", []).append(row["image"])
+    return dict(sorted(found.items()))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-root", type=Path, default=REPO.parent / "shared" / "data")
@@ -67,13 +80,23 @@ def main() -> int:
     parser.add_argument("--clean-count", type=int, default=48)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--groups", help="comma-separated camera_ISO subset (default: all)")
+    parser.add_argument(
+        "--nam",
+        type=Path,
+        help="score Nam_CBDNet25 instead, grouped by each image's best gain-4 candidate in this "
+        "benchmarks/nam_profiles.py table.json (a stand-in for EXIF, which Nam's files lack)",
+    )
     parser.add_argument("--out", type=Path, default=REPO / "runs" / "zero_pair")
     args = parser.parse_args()
     root = args.data_root
     args.profiles = args.profiles or root / "noiseprofiles" / "noiseprofiles.json"
-    polyu = root / "PolyU"
-    found = polyu_groups(polyu / "split.json", "test")
-    groups = dict(sorted((f"{camera}_{iso}", names) for (camera, iso), names in found.items()))
+    if args.nam:
+        dataset = root / "Nam_CBDNet25"
+        groups = nam_groups(args.nam)
+    else:
+        dataset = root / "PolyU"
+        found = polyu_groups(dataset / "split.json", "test")
+        groups = dict(sorted((f"{camera}_{iso}", names) for (camera, iso), names in found.items()))
     if args.groups:
         groups = {g: groups[g] for g in args.groups.split(",")}
     pool = [str(p) for p in list_images(root / "CBSD432")]
@@ -93,7 +116,7 @@ def main() -> int:
             protocol="pairs",
             out=str(args.out / "eval" / group),
             methods=(args.base, str(args.out / f"{group}.safetensors"), "aindnet-real"),
-            dataset=str(polyu),
+            dataset=str(dataset),
             split_file=str(split),
             split="test",
             device="cpu",

@@ -18,13 +18,12 @@ import torch
 from restorekit.errors import RestoreKitError
 from restorekit.eval.figure import FigureRow, choose_crop, crop, save_crops_figure
 from restorekit.eval.methods import BM3DMethod
-from restorekit.infer import restore
+from restorekit.infer import DEFAULT_MODEL, restore
 from restorekit.io import write_image
 from restorekit.metrics import psnr, ssim
 from restorekit.noise import cbdnet
 from restorekit.weights import bundled_models, load_model
 
-DEFAULT_MODEL = "aindnet-real"
 # Moderate camera noise (the middle of AINDNet's Table 1 grid), fixed so every run scores the
 # same input: per-channel shot/read levels, one CRF from the bank, an RGGB mosaic, no JPEG.
 SIGMA_S = 0.08
@@ -39,7 +38,6 @@ class DemoResult:
 
     scores: dict[str, tuple[float, float]] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
-    placeholder: bool = False
 
 
 def clean_sample() -> np.ndarray:
@@ -84,13 +82,9 @@ def run_demo(
 ) -> DemoResult:
     """Run the demo; writes ``noisy.png``, ``bm3d.png``, ``<model>.png``, ``side_by_side.png``."""
     result = DemoResult()
-    net = None
-    if model in bundled_models() or Path(model).is_file():
-        net = load_model(model)
-    elif model == DEFAULT_MODEL:
-        result.placeholder = True
-    else:
+    if model not in bundled_models() and not Path(model).is_file():
         raise RestoreKitError(f"no such model file or bundled model: {model}")
+    net = load_model(model)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     clean = clean_sample()
@@ -98,10 +92,9 @@ def run_demo(
     images: dict[str, np.ndarray] = {"noisy": noisy}
     if bm3d:
         images["bm3d"], _ = BM3DMethod().run(noisy, None)
-    if net is not None:
-        with torch.inference_mode():
-            restored = restore(net, torch.from_numpy(noisy)[None], tile=tile)
-        images[Path(model).stem] = restored[0].clamp(0, 1).numpy()
+    with torch.inference_mode():
+        restored = restore(net, torch.from_numpy(noisy)[None], tile=tile)
+    images[Path(model).stem] = restored[0].clamp(0, 1).numpy()
     for name, image in images.items():
         result.scores[name] = score(image, clean)
         path = out / f"{name}.png"
@@ -114,8 +107,6 @@ def run_demo(
     )
     figure = out / "side_by_side.png"
     title = "camera noise on astronaut, PSNR / SSIM on 8-bit"
-    if result.placeholder:
-        title = "PLACEHOLDER: no default model bundled yet\n" + title
     save_crops_figure(
         figure, title, [FigureRow("astronaut", box, (*panels, ("clean", crop(clean, box))))]
     )

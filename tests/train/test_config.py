@@ -34,6 +34,7 @@ EXPECTED = {
     "gaussian_blind_color",
     "real_sn",
     "hinet_real_sn",
+    "hinet_real_rt",
 }
 
 

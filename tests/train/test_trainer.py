@@ -49,8 +49,9 @@ def save_init(path: Path, name: str = "aindnet", **kwargs) -> Path:
 @pytest.mark.parametrize("config", CI_CONFIGS, ids=lambda p: p.stem)
 def test_ci_recipe_trains_logs_checkpoints_and_exports(config, ci_dir):
     overrides = []
-    if load_config(config).model.init_from is not None:
-        save_init(ci_dir / "init.safetensors", **TINY_AINDNET)
+    model = load_config(config).model
+    if model.init_from is not None:
+        save_init(ci_dir / "init.safetensors", model.name, **model.kwargs)
         overrides.append("model.init_from=init.safetensors")  # relative: a reproducible header
     result = fit(load_config(config, overrides))
     run = ci_dir / "runs" / "ci" / config.stem
