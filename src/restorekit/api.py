@@ -10,7 +10,7 @@ y = restorekit.restore(model, x, tile="auto", tta=True)   # tiled, x8 self-ensem
 restorekit.denoise_files(["photos/"], "out/", model="aindnet-real")
 restorekit.restore_files(["rainy/"], "out/", task="derain")    # hinet-derain; or "deblur"
 model.spec                                            # name, kwargs, channels, tile limit...
-restorekit.adapt("my_pairs/", "mycam.safetensors", base="aindnet-real")   # few-shot transfer
+restorekit.adapt("my_pairs/", "mycam.safetensors", base="aindnet-sn")   # few-shot transfer
 restorekit.adapt_to_camera("d800.safetensors", camera="NIKON D800", iso=3200, clean="low_iso/")
 restorekit.calibrate("my_pairs/")                     # fit the camera's noise model
 ```

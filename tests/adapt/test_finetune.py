@@ -107,9 +107,9 @@ def test_bad_options_and_inputs(pairs_dir, tiny_base):
         adapt(pairs_dir, None, base="no-such-model", max_steps=1, **FAST)
 
 
-def test_default_base_is_the_bundled_model(pairs_dir):
+def test_default_base_is_the_synthetic_noise_model(pairs_dir):
     result = adapt(pairs_dir, None, max_steps=1, **FAST)
-    assert result.metadata["base"] == "aindnet-real"
+    assert result.metadata["base"] == "aindnet-sn"
 
 
 def test_adapted_model_keeps_the_base_max_tile(pairs_dir, tmp_path):

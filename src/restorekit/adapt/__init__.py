@@ -1,6 +1,6 @@
 """Adapting restorekit to one camera: few-shot fine-tuning and noise calibration (issue #7).
 
-``adapt(pairs_dir, "mycam.safetensors", base="aindnet-real", minutes=10)`` fine-tunes the base
+``adapt(pairs_dir, "mycam.safetensors", base="aindnet-sn", minutes=5)`` fine-tunes the base
 model's transfer groups (AIN layers, noise estimator, last conv) on a camera's noisy/clean pairs
 and writes a model file that loads wherever a model loads. ``calibrate(pairs_dir, "noise.yaml")``
 fits Poisson-Gaussian and CBDNet-form noise models to the same pairs (the CBDNet camera chain

@@ -3,7 +3,7 @@ from the camera's darktable noise profile with zero pairs.
 
 Examples::
 
-    restorekit adapt mycam_pairs/ -o mycam.safetensors                 # aindnet-real, 10 min
+    restorekit adapt mycam_pairs/ -o mycam.safetensors                 # from aindnet-sn
     restorekit adapt mycam_pairs/ -o mycam.safetensors --minutes 3 --base my_sn.safetensors
     restorekit adapt --camera "NIKON D800" --iso 3200 --clean low_iso/ -o d800.safetensors
     restorekit adapt --like DSC_0042.jpg -o d800.safetensors        # camera + ISO from EXIF
