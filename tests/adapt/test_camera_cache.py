@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from restorekit.adapt.camera_cache import cache_dir, cache_path, camera_model
+from restorekit.adapt import camera_cache
+from restorekit.adapt.camera_cache import cache_dir, cache_path, camera_model, restore_by_camera
 from restorekit.adapt.profiles import NoiseProfiles
 from restorekit.cli.main import main
+from restorekit.infer import DEFAULT_MODEL
 from restorekit.weights import read_metadata
 
 from .conftest import smooth_image
@@ -47,6 +49,24 @@ def test_small_photo_or_missing_exif_falls_back(tmp_path: Path, profiles: Path) 
     assert small.model == "aindnet-real" and "too small to adapt from" in small.note
     bare = camera_model(_photo(tmp_path / "b.jpg", None), "aindnet-real", profiles=table)
     assert bare.model == "aindnet-real" and "no EXIF make, model, ISO" in bare.note
+
+
+def test_without_a_model_the_sn_base_is_adapted_and_the_default_is_the_fallback(
+    tmp_path: Path, profiles: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bare = _photo(tmp_path / "b.jpg", None, size=64)
+    written, notes = restore_by_camera(bare, tmp_path / "out", profiles=profiles)
+    assert len(written) == 1 and notes[0].endswith(f"using {DEFAULT_MODEL}")
+    adapted = []
+
+    def record(target, profile, source, photo, **options):
+        adapted.append((Path(target).name, options["base"]))
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(camera_cache, "adapt_to_profile", record)
+    with pytest.raises(RuntimeError, match="stop here"):
+        restore_by_camera(_photo(tmp_path / "e.jpg", 3200), tmp_path / "out", profiles=profiles)
+    assert adapted == [("nikon-d800-iso3200-aindnet-sn.safetensors", "aindnet-sn")]
 
 
 @pytest.mark.slow

@@ -6,12 +6,14 @@ in darktable's noise profiles and returns the cached model adapted to it
 (:func:`restorekit.adapt.zero_pair.adapt_to_profile`, over the photo itself shrunk 4x),
 adapting it first when the cache has none. The cache is ``$RESTOREKIT_CACHE/cameras``, else
 ``$XDG_CACHE_HOME/restorekit/cameras``, else ``~/.cache/restorekit/cameras``; a file there is
-named by camera, ISO and base model (``nikon-d800-iso3200-aindnet-real.safetensors``; a base
+named by camera, ISO and base model (``nikon-d800-iso3200-aindnet-sn.safetensors``; a base
 given as a file adds a digest of its bytes), so a new base never reuses an old adaptation.
 
-Whatever stops the adaptation (no EXIF, no profile file, no profile for the camera or ISO, a
-photo too small to learn from) is not an error: the photo is restored with the base model and
-the reason comes back as a one-line note.
+The base is ``adapt``'s (``aindnet-sn``, the model before any real pairs, what
+``benchmarks/zero_pair.py`` measured) unless the user names a model. Whatever stops the
+adaptation (no EXIF, no profile file, no profile for the camera or ISO, a photo too small to
+learn from) is not an error: the photo is restored with the fallback model (the default
+denoiser, or the model the user named) and the reason comes back as a one-line note.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any
 
 from PIL import Image
 
+from restorekit.adapt.finetune import AdaptOptions
 from restorekit.adapt.profiles import NoiseProfile, NoiseProfiles
 from restorekit.adapt.zero_pair import LIKE_DOWNSCALE, ZERO_PAIR_MINUTES, adapt_to_profile
 from restorekit.errors import RestoreKitError
@@ -83,16 +86,18 @@ def camera_model(
     base: str,
     *,
     profiles: NoiseProfiles | None = None,
+    fallback: str | None = None,
     **options: Any,
 ) -> CameraChoice:
     """The model for ``photo``: its camera's cached adaptation of ``base`` (made now if missing),
-    or ``base`` with a note saying why not. ``options`` go to ``adapt_to_profile`` (e.g.
-    ``minutes``, ``progress``)."""
+    or ``fallback`` (default: ``base``) with a note saying why not. ``options`` go to
+    ``adapt_to_profile`` (e.g. ``minutes``, ``progress``)."""
+    fallback = fallback or base
     try:
         table = profiles if profiles is not None else NoiseProfiles.load()
         profile = table.for_photo(photo)
     except RestoreKitError as err:
-        return CameraChoice(base, f"{err}; using {base}")
+        return CameraChoice(fallback, f"{err}; using {fallback}")
     target = cache_path(profile, base)
     if target.is_file():
         return CameraChoice(str(target), None, profile)
@@ -101,9 +106,9 @@ def camera_model(
     if min(width, height) // SHRINK < MIN_CLEAN_SIDE:
         note = (
             f"{photo}: {width}x{height} px is too small to adapt from (needs "
-            f"{SHRINK * MIN_CLEAN_SIDE} px a side); using {base}"
+            f"{SHRINK * MIN_CLEAN_SIDE} px a side); using {fallback}"
         )
-        return CameraChoice(base, note, profile)
+        return CameraChoice(fallback, note, profile)
     target.parent.mkdir(parents=True, exist_ok=True)
     adapt_to_profile(target, profile, table.path, photo, downscale=SHRINK, base=base, **options)
     return CameraChoice(str(target), None, profile)
@@ -120,22 +125,26 @@ def restore_by_camera(
     **options: Any,
 ) -> tuple[list[Path], list[str]]:
     """Denoise each photo with its camera's model (:func:`camera_model`); returns the files
-    written and the notes of photos restored with ``base`` instead. ``options`` go to
-    ``restorekit.infer.restore_files``."""
-    base = base or DEFAULT_MODEL
+    written and the notes of photos restored with the fallback instead: ``base`` when given
+    (it is then also what is adapted), else the default denoiser, while ``adapt``'s default
+    base is adapted. ``options`` go to ``restorekit.infer.restore_files``."""
+    fallback = base or DEFAULT_MODEL
+    base = base or AdaptOptions.base
     plan_jobs(inputs, output)  # every output path checked before any adaptation
     notes: list[str] = []
     table: NoiseProfiles | None = None
     try:
         table = NoiseProfiles.load(profiles)
     except RestoreKitError as err:
-        notes.append(f"{err}; using {base} for every photo")
+        notes.append(f"{err}; using {fallback} for every photo")
     groups: dict[str, list[Path]] = {}
     for photo in expand_inputs(inputs):
         if table is None:
-            choice = CameraChoice(base)
+            choice = CameraChoice(fallback)
         else:
-            choice = camera_model(photo, base, profiles=table, minutes=minutes, progress=progress)
+            choice = camera_model(
+                photo, base, profiles=table, fallback=fallback, minutes=minutes, progress=progress
+            )
         if choice.note:
             notes.append(choice.note)
         groups.setdefault(choice.model, []).append(photo)

@@ -59,9 +59,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     camera.add_argument(
         "--camera",
         choices=("auto",),
-        help="auto: adapt the model to each photo's camera and ISO (EXIF + darktable noise "
-        "profile) on first use, about --adapt-minutes per camera/ISO, cached for later runs; "
-        "photos without EXIF or profile use the model as is, with a note",
+        help="auto (experimental): adapt a model to each photo's camera and ISO (EXIF + "
+        "darktable noise profile) on first use, about --adapt-minutes per camera/ISO, cached for "
+        "later runs; the model adapted is -m, else aindnet-sn; photos without EXIF or profile use "
+        "-m (else the default model) as is, with a note",
     )
     camera.add_argument("--profiles", metavar="PATH", help="darktable noiseprofiles.json to read")
     camera.add_argument(
