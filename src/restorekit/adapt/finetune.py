@@ -102,12 +102,14 @@ class AdaptOptions:
     ``base``: ``aindnet-sn``, the bundled model before any real pairs. Measured on PolyU's five
     cameras with 4 pairs each (``docs/fewshot_adapt.md``): from ``aindnet-sn`` +0.90 dB on
     average; from ``aindnet-real``, already transferred on real pairs, -0.11 dB (the hold-out
-    gains, the camera's test images do not).
+    gains, the camera's test images do not). ``minutes``: 5; a run makes about 240 steps in it
+    on this project's CPU (early stopping waits for 250) and scores as runs that stopped by
+    patience on a faster CPU (``docs/fewshot_adapt.md``).
     """
 
     base: str = "aindnet-sn"
     trainable: Literal["transfer", "all"] = "transfer"
-    minutes: float | None = 10.0
+    minutes: float | None = 5.0
     max_steps: int | None = None
     lr: float = 2e-4
     warmup_steps: int = 10
