@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 
 import restorekit.serve.app as serve_app
 from restorekit.cli.main import main
+from restorekit.infer import DEFAULT_MODEL
 from restorekit.io import read_image
 from restorekit.io.png import encode_png
 from restorekit.serve.app import create_app, safe_name
@@ -66,7 +67,7 @@ def test_index_static_files_and_config(client: TestClient) -> None:
         assert client.get(f"/static/{name}").status_code == 200
     config = client.get("/api/config").json()
     assert "aindnet-real" in [m["name"] for m in config["models"]]
-    assert config["default_model"] == "aindnet-real"
+    assert config["default_model"] == DEFAULT_MODEL in [m["name"] for m in config["models"]]
     assert config["max_upload_mb"] == 50 and config["max_megapixels"] == 24
 
 
