@@ -16,15 +16,16 @@ model with the SN model it started from.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from restorekit.data import read_split
 from restorekit.infer import restore
 from restorekit.io import read_image
+from restorekit.metrics import psnr_torch
 from restorekit.weights import load_model
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,8 +33,8 @@ SETTINGS = ((1.0, 0.01, 0.0005), (0.3, 0.02, 0.002), (0.3, 0.04, 0.004))  # (sca
 
 
 def psnr_8bit(x: torch.Tensor, clean: torch.Tensor) -> float:
-    x = (x.clamp(0, 1) * 255).round() / 255
-    return float(10 * torch.log10(1 / ((x - clean) ** 2).mean()))
+    """PSNR of ``x`` rounded to 8 bits, as a stored output, against the float ``clean``."""
+    return float(psnr_torch((x.clamp(0, 1) * 255).round() / 255, clean)[0])
 
 
 def main() -> int:
@@ -43,8 +44,7 @@ def main() -> int:
     parser.add_argument("--images", type=int, default=8)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    split = json.loads((REPO / "configs/splits/cbsd432_rain100l_free.json").read_text())
-    names = split["val"][: args.images]
+    names = read_split(REPO / "configs/splits/cbsd432_rain100l_free.json", "val")[: args.images]
     models = {m: load_model(m).eval() for m in args.models}
     print("| scale | a | b | noisy | " + " | ".join(models) + " |")
     print("|---|---|---|---|" + "---|" * len(models))

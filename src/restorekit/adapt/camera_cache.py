@@ -31,7 +31,7 @@ from PIL import Image
 
 from restorekit.adapt.finetune import AdaptOptions
 from restorekit.adapt.profiles import NoiseProfile, NoiseProfiles
-from restorekit.adapt.zero_pair import LIKE_DOWNSCALE, ZERO_PAIR_MINUTES, adapt_to_profile
+from restorekit.adapt.zero_pair import LIKE_DOWNSCALE, adapt_to_profile
 from restorekit.errors import RestoreKitError
 from restorekit.infer import DEFAULT_MODEL, restore_files
 from restorekit.infer.files import expand_inputs, plan_jobs
@@ -120,7 +120,7 @@ def restore_by_camera(
     *,
     base: str | None = None,
     profiles: PathArg | None = None,
-    minutes: float = ZERO_PAIR_MINUTES,
+    minutes: float | None = AdaptOptions.minutes,
     progress: bool | None = None,
     **options: Any,
 ) -> tuple[list[Path], list[str]]:

@@ -49,9 +49,6 @@ LIKE_DOWNSCALE = 4
 """How much a photo is area-averaged to serve as its own clean image (``like``, no ``clean``)."""
 MAX_CLEAN_PIXELS = 4_000_000
 """Clean images larger than this (after ``downscale``) are shrunk further, to bound memory."""
-ZERO_PAIR_MINUTES = 5.0
-"""Default time budget with synthetic pairs, as with real pairs (``AdaptOptions.minutes``): 3 and
-5 minutes scored within 0.11 dB on PolyU's test groups (``docs/camera_profiles.md``)."""
 
 
 def profile_noise(
@@ -172,8 +169,9 @@ def adapt_to_camera(
     ``downscale``: area-average factor for the clean images (default 1 for ``clean``,
     :data:`LIKE_DOWNSCALE` for the photo itself). ``options``: those of
     :func:`adapt_to_profile` (``copies``, ``crf_bank``, ``jpeg``, ``gain``) and of
-    :func:`restorekit.adapt.adapt` (``holdout_by`` defaults to ``strip``, ``minutes`` to
-    :data:`ZERO_PAIR_MINUTES`).
+    :func:`restorekit.adapt.adapt` (``holdout_by`` defaults to ``strip``; ``minutes`` to
+    ``AdaptOptions.minutes`` as with real pairs: 3 and 5 minutes scored within 0.11 dB on PolyU's
+    test groups, ``docs/camera_profiles.md``).
     """
     profile, source = camera_profile(camera=camera, iso=iso, like=like, profiles=profiles)
     if clean is None:
@@ -221,5 +219,4 @@ def adapt_to_profile(
         ),
     }
     options.setdefault("holdout_by", "strip")
-    options.setdefault("minutes", ZERO_PAIR_MINUTES)
     return adapt(pairs, output, origin=origin, **options)

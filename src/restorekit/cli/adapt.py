@@ -23,7 +23,7 @@ import argparse
 import dataclasses
 
 from restorekit.adapt.finetune import AdaptOptions, adapt
-from restorekit.adapt.zero_pair import ZERO_PAIR_MINUTES, adapt_to_camera
+from restorekit.adapt.zero_pair import adapt_to_camera
 from restorekit.cli.options import gigabytes
 from restorekit.errors import RestoreKitError
 
@@ -32,8 +32,7 @@ OPTIONS: tuple[tuple[str, str, dict], ...] = (
     ("--base", "model to start from: bundled name or file", {}),
     (
         "--minutes",
-        f"wall-clock budget, scoring included; zero pairs: {ZERO_PAIR_MINUTES:g}; 0 = none, "
-        "needs --max-steps",
+        "wall-clock budget, scoring included; 0 = none, needs --max-steps",
         {"type": float},
     ),
     ("--max-steps", "stop after this many updates", {"type": int}),
