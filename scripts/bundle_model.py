@@ -11,6 +11,13 @@ the last run's network, kwargs and recipe, a ``training`` entry per stage (recip
 steps, batch x patch, seconds, precision, lr, seed) plus ``hardware``, the card's name in
 ``source``, the licence and ``max_tile`` (0: none, whole images). Only weights are written
 (safetensors), never optimiser state.
+
+``--after BUNDLE`` continues a bundled model's record: the runs were started from BUNDLE
+(``model.init_from``), so its ``training`` entry is kept and the new runs are appended to its
+``stages`` (totals of steps and seconds updated)::
+
+    python scripts/bundle_model.py runs/gaussian_color6 --card gaussian-color.md --max-tile 192 \
+        --after src/restorekit/assets/models/gaussian-color.safetensors -o out.safetensors
 """
 
 from __future__ import annotations
@@ -49,6 +56,29 @@ def stage_record(run: Path, data: str | None) -> dict[str, Any]:
     }
 
 
+def continue_record(
+    earlier: dict[str, Any], stages: dict[str, dict[str, Any]], after: str
+) -> dict[str, Any]:
+    """``earlier`` (a bundle's ``training`` entry) with ``stages`` appended, each run started
+    from the one before it (the first from the bundle ``after``)."""
+    listed = list(earlier.get("stages", []))
+    start = f"{after} as bundled before"
+    for name, record in stages.items():
+        listed.append({**record, "init_from": start})
+        start = f"stage {len(listed)} ({name})"
+    steps = int(earlier.get("steps", 0)) + sum(r["steps"] for r in stages.values())
+    seconds = int(earlier.get("seconds", 0)) + sum(r["seconds"] for r in stages.values())
+    batches = [earlier["batch"]] if "batch" in earlier else []
+    batches += [r["batch"] for r in stages.values() if r["batch"] not in batches[-1:]]
+    return {
+        **earlier,
+        "steps": steps,
+        "seconds": seconds,
+        "batch": " then ".join(batches),
+        "stages": listed,
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", type=Path, metavar="RUN_DIR", help="in training order")
@@ -58,6 +88,9 @@ def main() -> int:
     parser.add_argument("--max-tile", type=int, default=0, help="0: none (whole images)")
     parser.add_argument("--hardware", default="", help="what trained it, e.g. the CPU")
     parser.add_argument("--licence", default=LICENCE)
+    parser.add_argument(
+        "--after", help="a bundled model the first run started from: keep its record"
+    )
     args = parser.parse_args()
     if args.data and len(args.data) != len(args.runs):
         parser.error("give --data once per RUN_DIR, or not at all")
@@ -67,10 +100,16 @@ def main() -> int:
         final = args.runs[-1] / "final.safetensors"
         meta = read_metadata(final)
         model = load_model(final)
+        earlier = read_metadata(args.after).get("training") if args.after else None
     except RestoreKitError as err:
         print(f"bundle_model: {err}", file=sys.stderr)
         return 2
-    training: dict[str, Any] = {**stages, "hardware": args.hardware}
+    if earlier is not None:
+        training = continue_record(earlier, stages, Path(args.after).stem)
+        if args.hardware:
+            training["hardware"] = args.hardware
+    else:
+        training = {**stages, "hardware": args.hardware}
     extra = {"max_tile": args.max_tile} if args.max_tile else {}
     save_model(
         args.output,

@@ -83,6 +83,21 @@ def test_gaussian_rgb_and_description(tmp_path: Path) -> None:
     assert info["metrics"][0]["quantize"] == "uint8"
 
 
+def test_gaussian_split_keeps_listed_images(clean_dir: Path, tmp_path: Path) -> None:
+    split_file = tmp_path / "split.json"
+    split_file.write_text('{"train": ["a.png"], "val": ["b"], "bad": ["c.png"]}')
+    protocol = GaussianProtocol(clean_dir, 25, split_file=split_file, split="val")
+    assert [s.name for s in protocol.samples()] == ["b.png"]
+    full = {s.name: s.noisy for s in GaussianProtocol(clean_dir, 25).samples()}
+    np.testing.assert_array_equal(next(protocol.samples()).noisy, full["b.png"])
+    assert protocol.name == "gaussian-Tiny-val-s25"
+    assert protocol.describe()["dataset"]["split"] == "val"
+    with pytest.raises(RestoreKitError, match="'c.png' listed in the split is missing"):
+        GaussianProtocol(clean_dir, 25, split_file=split_file, split="bad")
+    with pytest.raises(RestoreKitError, match="both split_file and split"):
+        GaussianProtocol(clean_dir, 25, split_file=split_file)
+
+
 @pytest.mark.parametrize("sigma", [0, -1, 300])
 def test_gaussian_rejects_bad_sigma(clean_dir: Path, sigma: float) -> None:
     with pytest.raises(RestoreKitError, match="sigma"):

@@ -61,3 +61,22 @@ def test_unfinished_run_is_one_line(tmp_path: Path) -> None:
     result = subprocess.run([*command, "--card", "x.md"], capture_output=True, text=True)
     assert result.returncode == 2 and "has not finished" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_after_keeps_the_bundled_record(tmp_path: Path) -> None:
+    first = _run(tmp_path / "first", "a_sn", 100, 0)
+    bundled = tmp_path / "bundled.safetensors"
+    model = load_model(first / "final.safetensors")
+    earlier = {"steps": 900, "seconds": 50, "batch": "8 x 96^2", "stages": [{"steps": 900}]}
+    save_model(bundled, model, name="hinet", kwargs={"wf": 4}, training=earlier)
+    more = _run(tmp_path / "more", "a_more", 40, 2)
+    out = tmp_path / "out.safetensors"
+    command = [sys.executable, str(SCRIPT), str(more), "-o", str(out), "--card", "x.md"]
+    result = subprocess.run([*command, "--after", str(bundled)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    training = read_metadata(out)["training"]
+    assert training["steps"] == 940 and training["seconds"] == 60
+    assert training["batch"] == "8 x 96^2 then 4 x 64x64"
+    assert training["stages"][0] == {"steps": 900}
+    assert training["stages"][1]["steps"] == 40
+    assert training["stages"][1]["init_from"] == "bundled as bundled before"

@@ -99,9 +99,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--seed", type=int, default=SPEC["seed"], help="gaussian: noise seed (default %(default)s)"
     )
     data.add_argument(
-        "--split-file", help="pairs, derain, deblur: JSON file of named lists of file names"
+        "--split-file",
+        help="gaussian, pairs, derain, deblur: JSON file of named lists of file names",
     )
-    data.add_argument("--split", help="pairs, derain, deblur: which list of --split-file")
+    data.add_argument("--split", help="gaussian, pairs, derain, deblur: which list of --split-file")
     data.add_argument("--noisy-mat", help="sidd-val: ValidationNoisyBlocksSrgb.mat")
     data.add_argument("--gt-mat", help="sidd-val: ValidationGtBlocksSrgb.mat")
     data.add_argument("--noisy-key", default=SPEC["noisy_key"], help="sidd-val key")

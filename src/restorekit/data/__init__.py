@@ -8,7 +8,7 @@ clean-only ones ``{"clean", "name"}`` (noise is added per batch on the training 
 
 from restorekit.data.base import FileDataset, FileItem, ImageDataset
 from restorekit.data.dnd import DND
-from restorekit.data.folders import CleanFolder, PairedFolder, Rain13k, read_split
+from restorekit.data.folders import CleanFolder, PairedFolder, Rain13k, pick_images, read_split
 from restorekit.data.gopro import GoPro
 from restorekit.data.loader import EpochSampler, make_loader, seed_worker
 from restorekit.data.registry import DATASETS, build_dataset, list_datasets
@@ -32,6 +32,7 @@ __all__ = [
     "build_dataset",
     "list_datasets",
     "make_loader",
+    "pick_images",
     "read_split",
     "seed_worker",
 ]

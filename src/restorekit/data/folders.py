@@ -154,6 +154,16 @@ def _pick(
     return picked
 
 
+def pick_images(
+    paths: Sequence[Path], root: PathArg, split_file: PathArg, split: str | None
+) -> list[Path]:
+    """The images of ``paths`` (found under ``root``) whose names ``split`` of ``split_file``
+    lists, sorted; a listed name that is missing or ambiguous is an error."""
+    root = Path(root)
+    found = [(p.relative_to(root).as_posix() if root.is_dir() else p.name, p) for p in paths]
+    return sorted(path for _, path in _pick(found, read_split(split_file, split), split_file))
+
+
 class PairedFolder(FileDataset):
     """Noisy/clean pairs from ``root/noisy`` + ``root/gt`` or from two given folders.
 

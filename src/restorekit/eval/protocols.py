@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from restorekit.data.base import FileItem
-from restorekit.data.folders import pair_folders, read_split
+from restorekit.data.folders import pair_folders, pick_images, read_split
 from restorekit.data.gopro import gopro_pairs
 from restorekit.errors import RestoreKitError
 from restorekit.eval.metric_spec import SIDD_CLAMP01, SIDD_HINET_FLOAT, MetricSpec, uint8_metric
@@ -102,7 +102,9 @@ class GaussianProtocol(Protocol):
     every method **unclipped** (``input="float"``). ``input="uint8"`` is what a user's noisy file
     holds: the same noisy image clamped to [0, 1] and rounded to 8 bits before any method sees
     it. Scoring: ``uint8_metric`` (clamp, round to 8 bits, PSNR/SSIM on uint8). The "noisy"
-    baseline goes through the same clamp and rounding.
+    baseline goes through the same clamp and rounding. ``split_file``/``split`` keep only the
+    listed images (a validation split of training images, to choose between models without a
+    test set).
     """
 
     def __init__(
@@ -114,6 +116,8 @@ class GaussianProtocol(Protocol):
         limit: int | None = None,
         metric: MetricSpec | None = None,
         input: str = "float",
+        split_file: str | Path | None = None,
+        split: str | None = None,
     ) -> None:
         if not 0 < sigma <= 255:
             raise RestoreKitError(f"sigma must be in (0, 255] (8-bit units), got {sigma}")
@@ -121,13 +125,24 @@ class GaussianProtocol(Protocol):
             raise RestoreKitError(f"input must be one of {GAUSSIAN_INPUTS}, got {input!r}")
         self.input = input
         self.dataset = Path(dataset)
-        self.paths = _limit(list_images(dataset), limit)
+        if (split_file is None) != (split is None):
+            raise RestoreKitError(
+                "give both split_file and split, or neither", params=("split_file", "split")
+            )
+        paths = list_images(dataset)
+        if split_file is not None:
+            paths = pick_images(paths, self.dataset, split_file, split)
+        self.split_file = None if split_file is None else Path(split_file)
+        self.split = split
+        self.paths = _limit(paths, limit)
         if not self.paths:
             raise RestoreKitError("no images found", path=dataset)
         self.sigma = float(sigma)
         self.seed = int(seed)
         self.metrics = (metric or uint8_metric(),)
         set_name = self.dataset.name if self.dataset.is_dir() else self.dataset.parent.name
+        if split:
+            set_name = f"{set_name}-{split}"
         suffix = "" if input == "float" else f"-{input}"
         self.name = f"gaussian-{set_name}-s{self.sigma:g}{suffix}"
         self.label = f"{set_name} σ={self.sigma:g}" + ("" if input == "float" else " 8-bit in")
@@ -149,7 +164,12 @@ class GaussianProtocol(Protocol):
             "name": self.name,
             "label": self.label,
             "kind": "gaussian",
-            "dataset": {"path": str(self.dataset), "images": len(self.paths)},
+            "dataset": {
+                "path": str(self.dataset),
+                "images": len(self.paths),
+                "split_file": None if self.split_file is None else str(self.split_file),
+                "split": self.split,
+            },
             "degradation": {
                 "type": "additive white Gaussian noise",
                 "sigma_255": self.sigma,

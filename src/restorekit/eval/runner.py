@@ -229,7 +229,14 @@ def _gaussian(spec: EvalSpec) -> list[Protocol]:
     metric = uint8_metric(spec.crop_border, spec.y_channel)
     return [
         GaussianProtocol(
-            str(spec.dataset), s, seed=spec.seed, limit=spec.limit, metric=metric, input=variant
+            str(spec.dataset),
+            s,
+            seed=spec.seed,
+            limit=spec.limit,
+            metric=metric,
+            input=variant,
+            split_file=spec.split_file,
+            split=spec.split,
         )
         for variant in spec.inputs
         for s in spec.sigmas
