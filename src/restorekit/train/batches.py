@@ -30,6 +30,7 @@ from restorekit.train.distributed import DistEnv
 
 TRAIN_NOISE = 1
 VAL_NOISE = 2
+MIX_NOISE = 3
 
 
 def sample_seed(seed: int, *ids: int, stream: int) -> int:
@@ -62,13 +63,14 @@ class TrainBatches(Iterator[dict[str, Tensor]]):
         num_workers: int,
         synth: SynthesizeBatch | None,
         start_step: int,
+        noise_stream: int = TRAIN_NOISE,
     ) -> None:
         if batch_size % env.world_size:
             raise RestoreKitError(
                 f"data.batch_size {batch_size} is the global batch and must be divisible by the "
                 f"{env.world_size} processes"
             )
-        self.env, self.seed, self.synth = env, seed, synth
+        self.env, self.seed, self.synth, self.stream = env, seed, synth, noise_stream
         self.local = batch_size // env.world_size
         self.loader = make_loader(
             dataset,
@@ -118,10 +120,36 @@ class TrainBatches(Iterator[dict[str, Tensor]]):
                     "the training set yields noisy/clean pairs; remove data.noise or use a "
                     "clean-only dataset"
                 )
-            seeds = [sample_seed(self.seed, self.epoch, s, stream=TRAIN_NOISE) for s in slots]
+            seeds = [sample_seed(self.seed, self.epoch, s, stream=self.stream) for s in slots]
             return synthesize(self.synth, clean, seeds)
         if "noisy" not in batch:
             raise RestoreKitError(
                 "the training set yields clean images only; set data.noise to synthesise inputs"
             )
         return {"noisy": batch["noisy"].to(device, non_blocking=True), "clean": clean}
+
+
+def mixed_steps(step: int, every: int) -> tuple[int, int]:
+    """How many of the first ``step`` batches came from the main and from the mixed stream,
+    when the mixed one gives every ``every``-th batch (steps ``every - 1``, ``2 every - 1``...)."""
+    return step - step // every, step // every
+
+
+class MixedBatches(Iterator[dict[str, Tensor]]):
+    """Two batch streams by global step: step ``s`` takes the next batch of ``mixed`` when
+    ``(s + 1) % every == 0`` and of ``main`` otherwise. Both streams must have been started at
+    the counts :func:`mixed_steps` gives for ``start_step``, so resuming needs only the step."""
+
+    def __init__(
+        self, main: TrainBatches, mixed: TrainBatches, *, every: int, start_step: int
+    ) -> None:
+        self.main, self.mixed, self.every, self.step = main, mixed, every, start_step
+
+    def state(self) -> dict[str, Any]:
+        """The main stream's position, and the mixed stream's under ``mix``."""
+        return {**self.main.state(), "mix": self.mixed.state()}
+
+    def __next__(self) -> dict[str, Tensor]:
+        source = self.mixed if (self.step + 1) % self.every == 0 else self.main
+        self.step += 1
+        return next(source)

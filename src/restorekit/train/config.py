@@ -87,6 +87,37 @@ class NoiseConfig:
 
 
 @dataclass(frozen=True)
+class MixConfig:
+    """Synthetic batches mixed into training, as CBDNet trains on synthetic and real images
+    alternately: every ``every``-th batch comes from ``train`` (a clean-image dataset; ``clean``
+    is its folder shortcut) with inputs synthesised by ``noise``, the others from ``data.train``.
+
+    A real-pair stage that sees only its pairs can forget what the synthetic stage taught about
+    noise the pairs do not show (darker, stronger: ``docs/real_noise_stages.md``); mixing the
+    synthetic batches back in keeps it. The batch size is ``data.batch_size``; patches are this
+    dataset's own.
+    """
+
+    train: DatasetConfig
+    noise: NoiseConfig
+    every: int = 2
+    clean: str | None = None
+
+    def __post_init__(self) -> None:
+        _require(self.every >= 2, "every", "must be >= 2 (2: every other batch is synthetic)")
+        if self.clean is not None:
+            _require(self.train.name == "clean_folder", "clean", "needs a clean_folder dataset")
+            _require("root" not in self.train.kwargs, "clean", "and train.kwargs.root are both set")
+
+    def train_kwargs(self, seed: int) -> dict[str, Any]:
+        """The mixed dataset's keyword arguments with the shortcut and the seed filled in."""
+        kwargs: dict[str, Any] = {"seed": seed, **self.train.kwargs}
+        if self.clean is not None:
+            kwargs["root"] = self.clean
+        return kwargs
+
+
+@dataclass(frozen=True)
 class DataConfig:
     """Training data. With ``noise`` the dataset yields clean images and noisy inputs are
     synthesised on the training device, per sample; without it the dataset yields pairs.
@@ -96,7 +127,8 @@ class DataConfig:
     for the training folders (``data.clean=../shared/data/CBSD432``): ``clean`` is
     ``clean_folder``'s ``root`` or ``paired_folder``'s ``clean_dir``, ``noisy`` is
     ``paired_folder``'s ``noisy_dir``; other datasets take their paths in ``train.kwargs``.
-    The dataset's ``seed`` (patches, flips) defaults to the run's seed.
+    The dataset's ``seed`` (patches, flips) defaults to the run's seed. ``mix``: synthetic
+    batches interleaved with these (:class:`MixConfig`).
     """
 
     train: DatasetConfig
@@ -105,6 +137,7 @@ class DataConfig:
     num_workers: int = 2
     clean: str | None = None
     noisy: str | None = None
+    mix: MixConfig | None = None
 
     def __post_init__(self) -> None:
         _require(self.batch_size >= 1, "batch_size", "must be >= 1")

@@ -51,7 +51,7 @@ from restorekit.io.targets import check_output_folder
 from restorekit.models import build_model, freeze_for_transfer
 from restorekit.noise import build_noise
 from restorekit.train import distributed
-from restorekit.train.batches import TrainBatches
+from restorekit.train.batches import MIX_NOISE, MixedBatches, TrainBatches, mixed_steps
 from restorekit.train.budget import (
     check_patch_size,
     check_step_memory,
@@ -406,17 +406,35 @@ def _check_budget(cfg: TrainConfig, env: DistEnv, parts: Parts, dataset: Dataset
     )
 
 
-def _batches(cfg: TrainConfig, env: DistEnv, step: int, dataset: Dataset) -> TrainBatches:
-    """The training batches of this process from global step ``step`` on."""
-    return TrainBatches(
+def _batches(
+    cfg: TrainConfig, env: DistEnv, step: int, dataset: Dataset
+) -> TrainBatches | MixedBatches:
+    """The training batches of this process from global step ``step`` on (with ``data.mix``:
+    the synthetic batches interleaved)."""
+    mix = cfg.data.mix
+    main_step, mixed_step = (step, 0) if mix is None else mixed_steps(step, mix.every)
+    main = TrainBatches(
         dataset,
         batch_size=cfg.data.batch_size,
         seed=cfg.seed,
         env=env,
         num_workers=cfg.data.num_workers,
         synth=_synth(cfg.data.noise),
-        start_step=step,
+        start_step=main_step,
     )
+    if mix is None:
+        return main
+    mixed = TrainBatches(
+        build_dataset(mix.train.name, **mix.train_kwargs(cfg.seed)),
+        batch_size=cfg.data.batch_size,
+        seed=cfg.seed,
+        env=env,
+        num_workers=cfg.data.num_workers,
+        synth=_synth(mix.noise),
+        start_step=mixed_step,
+        noise_stream=MIX_NOISE,
+    )
+    return MixedBatches(main, mixed, every=mix.every, start_step=step)
 
 
 # -- the step --------------------------------------------------------------------------------------
@@ -537,7 +555,9 @@ def _export(cfg: TrainConfig, parts: Parts, state: TrainState, which: str) -> Pa
     )
 
 
-def _save(cfg: TrainConfig, parts: Parts, state: TrainState, batches: TrainBatches) -> None:
+def _save(
+    cfg: TrainConfig, parts: Parts, state: TrainState, batches: TrainBatches | MixedBatches
+) -> None:
     """Write the checkpoint of ``state.step`` (rank 0 only)."""
     payload = {
         "format": CHECKPOINT_FORMAT,
