@@ -57,7 +57,7 @@ def data(tmp_path: Path) -> Path:
 def test_pack_and_run_at_ci_scale(flagship, data: Path, tmp_path: Path) -> None:
     packed = flagship.pack(data, tmp_path / "pack" / "data.tar")
     with tarfile.open(packed) as tar:
-        assert {Path(n).parts[0] for n in tar.getnames()} == set(flagship.PACKED)
+        assert {Path(n).parts[0] for n in tar.getnames()} == set(flagship.PACKED["denoise"])
     out = tmp_path / "out"
     summary = flagship.run(packed, 0.05, out, "ci")
     assert (out / "flagship.safetensors").is_file() and (out / "table.md").is_file()
@@ -65,6 +65,22 @@ def test_pack_and_run_at_ci_scale(flagship, data: Path, tmp_path: Path) -> None:
     assert summary["steps"]["sn"] >= 2 and summary["steps"]["real"] >= 2
     assert "| noisy |" in summary["tables"]["PolyU"]
     assert json.loads((out / "table.json").read_text())["model"] == summary["model"]
+
+
+def test_deblur_task_at_ci_scale(flagship, data: Path, tmp_path: Path) -> None:
+    (data / "GoPro_samples" / "input").mkdir(parents=True)
+    for i, name in enumerate(["g1.png", "g2.png"]):
+        sharp = _image(data / "GoPro_samples" / "target" / name, 40 + i)
+        blurry = (sharp.astype(float) + np.roll(sharp, 3, axis=1)) / 2
+        Image.fromarray(blurry.astype(np.uint8)).save(data / "GoPro_samples" / "input" / name)
+    packed = flagship.pack(data, tmp_path / "deblur.tar", "deblur")
+    with tarfile.open(packed) as tar:
+        assert {Path(n).parts[0] for n in tar.getnames()} == {"CBSD432", "GoPro_samples"}
+    out = tmp_path / "out"
+    summary = flagship.run(packed, 0.05, out, "ci", "deblur")
+    assert (out / "deblur.safetensors").is_file() and summary["steps"] >= 2
+    assert "| input |" in summary["tables"]["GoPro_samples"]
+    assert json.loads((out / "table.json").read_text())["task"] == "deblur"
 
 
 def test_pack_refuses_missing_folders(flagship, tmp_path: Path) -> None:
