@@ -183,26 +183,21 @@ def test_resume_after_sigkill_continues_bit_identically(resume_runs):
     _assert_same_continuation(work, run, step)
 
 
-MIX = (
-    "data.mix={every: 2, clean: ci_data/clean, train: {name: clean_folder, kwargs: {patch_size:"
-    " 16}}, noise: {name: awgn, kwargs: {sigma: [0.0, 0.2]}}}"
-)
-
-
 def test_mixed_synthetic_batches_alternate_and_resume_identically(ci_dir):
-    """data.mix: steps 2, 4, 6 train on synthetic batches; a stopped run resumes exactly."""
+    """data.mix (in the ci RT recipe): steps 2, 4, 6 train on synthetic batches; a stopped run
+    resumes exactly."""
     init = save_init(ci_dir / "init.safetensors", "hinet", wf=4, depth=2)
     common = [f"model.init_from={init}", "val=null", "schedule.total_steps=6", "ckpt_every=1000"]
-    run_ci("hinet_real_rt", ci_dir / "plain", *common, "max_steps=2")
-    run_ci("hinet_real_rt", ci_dir / "mixed", *common, MIX, "max_steps=6")
+    run_ci("hinet_real_rt", ci_dir / "plain", *common, "data.mix=null", "max_steps=2")
+    run_ci("hinet_real_rt", ci_dir / "mixed", *common, "max_steps=6")
     plain, mixed = (read_log(ci_dir / r / "train_log.csv") for r in ("plain", "mixed"))
     assert losses(mixed[:1]) == losses(plain[:1])  # step 1: the same real batch
     assert losses(mixed[1:2]) != losses(plain[1:2])  # step 2: a synthetic batch
-    run_ci("hinet_real_rt", ci_dir / "stopped", *common, MIX, "max_steps=3")
-    run_ci("hinet_real_rt", ci_dir / "stopped", *common, MIX, "max_steps=6", "resume=auto")
+    run_ci("hinet_real_rt", ci_dir / "stopped", *common, "max_steps=3")
+    run_ci("hinet_real_rt", ci_dir / "stopped", *common, "max_steps=6", "resume=auto")
     assert losses(read_log(ci_dir / "stopped" / "train_log.csv")) == losses(mixed)
     with pytest.raises(RestoreKitError, match=r"data\.mix\.every"):
-        run_ci("hinet_real_rt", ci_dir / "bad", *common, MIX.replace("every: 2", "every: 1"))
+        run_ci("hinet_real_rt", ci_dir / "bad", *common, "data.mix.every=1")
 
 
 def test_model_without_estimator_trains_on_ground_truth_noise_maps(ci_dir):
