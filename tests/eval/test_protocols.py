@@ -92,7 +92,7 @@ def test_gaussian_split_keeps_listed_images(clean_dir: Path, tmp_path: Path) -> 
     np.testing.assert_array_equal(next(protocol.samples()).noisy, full["b.png"])
     assert protocol.name == "gaussian-Tiny-val-s25"
     assert protocol.describe()["dataset"]["split"] == "val"
-    with pytest.raises(RestoreKitError, match="'c.png' listed in the split is missing"):
+    with pytest.raises(RestoreKitError, match=r"'c\.png' listed in the split is missing"):
         GaussianProtocol(clean_dir, 25, split_file=split_file, split="bad")
     with pytest.raises(RestoreKitError, match="both split_file and split"):
         GaussianProtocol(clean_dir, 25, split_file=split_file)
