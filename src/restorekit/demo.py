@@ -3,8 +3,7 @@
 ``run_demo`` takes scikit-image's ``astronaut`` (public domain, shipped inside the package, so no
 download), adds CBDNet camera noise with fixed, seeded parameters, denoises it with the bundled
 default model, scores noisy / BM3D / model with PSNR and SSIM on 8-bit outputs, and writes the
-three images and a side-by-side figure. Until a default model is bundled it says so on every
-line it prints and shows only the noisy input and BM3D.
+three images and a side-by-side figure.
 """
 
 from __future__ import annotations

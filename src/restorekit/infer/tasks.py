@@ -17,7 +17,7 @@ class Task:
 
 
 TASKS: dict[str, Task] = {
-    "denoise": Task("aindnet-real", "_denoised"),
+    "denoise": Task("hinet-nf-real", "_denoised"),
     "derain": Task("hinet-derain", "_derained"),
     "deblur": Task("hinet-deblur", "_deblurred"),
 }
