@@ -2,9 +2,9 @@
 
 Prints megapixels per second and the process's peak resident memory for each precision, with
 the tile size ``--tile auto`` chose from the memory budget (``restorekit.infer.memory``). Each
-precision runs in a fresh process so peak memory is measured per run. Until the default model
-is bundled, an architecture of the same family is timed with random weights (speed and memory
-do not depend on the weight values) and the output says so.
+precision runs in a fresh process so peak memory is measured per run. ``--model`` times another
+bundled model or file; ``--arch`` an architecture with random weights (speed and memory do not
+depend on the weight values).
 
 Both allocator settings run side by side: ``tuned`` is what the CLI does at start-up
 (``restorekit.runtime.tune_malloc``), ``default`` is glibc's own behaviour.
@@ -115,8 +115,7 @@ def main() -> None:
     parser.add_argument("--model", help="bundled name or model file (default: the default model)")
     parser.add_argument(
         "--arch",
-        default="aindnet-xs",
-        help="registry name timed with random weights while the default model is not bundled",
+        help="a registry architecture to time with random weights instead of a model",
     )
     parser.add_argument("--megapixels", type=float, default=12.0)
     parser.add_argument("--precisions", default="fp32,bf16")
@@ -143,11 +142,10 @@ def main() -> None:
         return
 
     from restorekit.infer.loading import DEFAULT_MODEL
-    from restorekit.weights import bundled_models
 
-    if args.model is None and DEFAULT_MODEL in bundled_models():
+    if args.model is None and args.arch is None:
         args.model = DEFAULT_MODEL
-    what = args.model or f"{args.arch} with random weights ({DEFAULT_MODEL} is not bundled yet)"
+    what = args.model or f"{args.arch} with random weights"
     height, width = _size(args.megapixels)
     print(f"model: {what}")
     print(
@@ -183,8 +181,7 @@ def main() -> None:
             str(args.megapixels),
             "--tile",
             args.tile,
-            "--arch",
-            args.arch,
+            *(["--arch", args.arch] if args.arch else []),
         ]
         if args.model:
             command += ["--model", str(args.model)]
