@@ -86,6 +86,33 @@ class NoiseConfig:
     kwargs: dict[str, Any] = field(default_factory=dict)
 
 
+_SHORTCUTS = {
+    "clean_folder": {"clean": "root"},
+    "paired_folder": {"clean": "clean_dir", "noisy": "noisy_dir"},
+}
+"""The folder shortcuts (``clean``, ``noisy``) each dataset takes, and the option they set."""
+
+
+def _check_shortcuts(train: DatasetConfig, values: dict[str, str | None]) -> None:
+    """Every shortcut given must be an option of ``train``'s dataset not also set in its kwargs."""
+    for key, value in values.items():
+        if value is not None:
+            target = _SHORTCUTS.get(train.name, {}).get(key)
+            _require(target is not None, key, f"is not an option of '{train.name}'")
+            _require(target not in train.kwargs, key, f"and train.kwargs.{target} are both set")
+
+
+def _with_shortcuts(
+    train: DatasetConfig, seed: int, values: dict[str, str | None]
+) -> dict[str, Any]:
+    """``train``'s keyword arguments with the seed and the shortcuts given filled in."""
+    kwargs: dict[str, Any] = {"seed": seed, **train.kwargs}
+    for key, value in values.items():
+        if value is not None:
+            kwargs[_SHORTCUTS[train.name][key]] = value
+    return kwargs
+
+
 @dataclass(frozen=True)
 class MixConfig:
     """Synthetic batches mixed into training, as CBDNet trains on synthetic and real images
@@ -105,16 +132,16 @@ class MixConfig:
 
     def __post_init__(self) -> None:
         _require(self.every >= 2, "every", "must be >= 2 (2: every other batch is synthetic)")
-        if self.clean is not None:
-            _require(self.train.name == "clean_folder", "clean", "needs a clean_folder dataset")
-            _require("root" not in self.train.kwargs, "clean", "and train.kwargs.root are both set")
+        _require(
+            self.clean is None or self.train.name == "clean_folder",
+            "clean",
+            "needs a clean_folder dataset",
+        )
+        _check_shortcuts(self.train, {"clean": self.clean})
 
     def train_kwargs(self, seed: int) -> dict[str, Any]:
         """The mixed dataset's keyword arguments with the shortcut and the seed filled in."""
-        kwargs: dict[str, Any] = {"seed": seed, **self.train.kwargs}
-        if self.clean is not None:
-            kwargs["root"] = self.clean
-        return kwargs
+        return _with_shortcuts(self.train, seed, {"clean": self.clean})
 
 
 @dataclass(frozen=True)
@@ -142,27 +169,11 @@ class DataConfig:
     def __post_init__(self) -> None:
         _require(self.batch_size >= 1, "batch_size", "must be >= 1")
         _require(self.num_workers >= 0, "num_workers", "must be >= 0")
-        for key in ("clean", "noisy"):
-            if getattr(self, key) is not None:
-                target = _SHORTCUTS.get(self.train.name, {}).get(key)
-                _require(target is not None, key, f"is not an option of '{self.train.name}'")
-                _require(
-                    target not in self.train.kwargs, key, f"and train.kwargs.{target} are both set"
-                )
+        _check_shortcuts(self.train, {"clean": self.clean, "noisy": self.noisy})
 
     def train_kwargs(self, seed: int) -> dict[str, Any]:
         """The training dataset's keyword arguments with the shortcuts and the seed filled in."""
-        kwargs: dict[str, Any] = {"seed": seed, **self.train.kwargs}
-        for key in ("clean", "noisy"):
-            if getattr(self, key) is not None:
-                kwargs[_SHORTCUTS[self.train.name][key]] = getattr(self, key)
-        return kwargs
-
-
-_SHORTCUTS = {
-    "clean_folder": {"clean": "root"},
-    "paired_folder": {"clean": "clean_dir", "noisy": "noisy_dir"},
-}
+        return _with_shortcuts(self.train, seed, {"clean": self.clean, "noisy": self.noisy})
 
 
 @dataclass(frozen=True)
