@@ -63,6 +63,12 @@ def _key(relative: str) -> str:
     return relative.rsplit(".", 1)[0] if "." in relative.rsplit("/", 1)[-1] else relative
 
 
+def _name_under(path: Path, root: Path) -> str:
+    """How a split names ``path``: relative to the folder ``root``, or the bare name when
+    ``root`` is a file or a glob."""
+    return path.relative_to(root).as_posix() if root.is_dir() else path.name
+
+
 def _index_folder(folder: Path) -> dict[str, Path]:
     """Map the pairing key of every image under ``folder`` to its path."""
     if not folder.is_dir():
@@ -128,9 +134,7 @@ class CleanFolder(FileDataset):
         found: list[tuple[str, Path]] = []
         for r in roots:
             folder = Path(r)
-            for path in list_images(folder):
-                rel = path.relative_to(folder).as_posix() if folder.is_dir() else path.name
-                found.append((rel, path))
+            found += [(_name_under(path, folder), path) for path in list_images(folder)]
         if split_file is not None:
             found = _pick(found, read_split(split_file, split), split_file)
         items = [FileItem(rel, {"clean": path}) for rel, path in found]
@@ -159,8 +163,7 @@ def pick_images(
 ) -> list[Path]:
     """The images of ``paths`` (found under ``root``) whose names ``split`` of ``split_file``
     lists, sorted; a listed name that is missing or ambiguous is an error."""
-    root = Path(root)
-    found = [(p.relative_to(root).as_posix() if root.is_dir() else p.name, p) for p in paths]
+    found = [(_name_under(p, Path(root)), p) for p in paths]
     return sorted(path for _, path in _pick(found, read_split(split_file, split), split_file))
 
 

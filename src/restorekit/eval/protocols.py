@@ -93,6 +93,15 @@ def gaussian_noise(shape_chw: tuple[int, ...], sigma: float, seed: int) -> np.nd
     return _hwc_to_chw(noise)
 
 
+def _split(split_file: str | Path | None, split: str | None) -> tuple[Path | None, str | None]:
+    """``split_file`` as a path, and ``split``: both given, or neither."""
+    if (split_file is None) != (split is None):
+        raise RestoreKitError(
+            "give both split_file and split, or neither", params=("split_file", "split")
+        )
+    return None if split_file is None else Path(split_file), split
+
+
 class GaussianProtocol(Protocol):
     """Clean test images + AWGN of one sigma (8-bit units), the Restormer/KAIR convention.
 
@@ -125,15 +134,10 @@ class GaussianProtocol(Protocol):
             raise RestoreKitError(f"input must be one of {GAUSSIAN_INPUTS}, got {input!r}")
         self.input = input
         self.dataset = Path(dataset)
-        if (split_file is None) != (split is None):
-            raise RestoreKitError(
-                "give both split_file and split, or neither", params=("split_file", "split")
-            )
+        self.split_file, self.split = _split(split_file, split)
         paths = list_images(dataset)
-        if split_file is not None:
-            paths = pick_images(paths, self.dataset, split_file, split)
-        self.split_file = None if split_file is None else Path(split_file)
-        self.split = split
+        if self.split_file is not None:
+            paths = pick_images(paths, self.dataset, self.split_file, split)
         self.paths = _limit(paths, limit)
         if not self.paths:
             raise RestoreKitError("no images found", path=dataset)
@@ -226,12 +230,7 @@ class PairsProtocol(Protocol):
         metric: MetricSpec | None = None,
     ) -> None:
         self.root = Path(root)
-        if (split_file is None) != (split is None):
-            raise RestoreKitError(
-                "give both split_file and split, or neither", params=("split_file", "split")
-            )
-        self.split_file = None if split_file is None else Path(split_file)
-        self.split = split
+        self.split_file, self.split = _split(split_file, split)
         names = None if split_file is None else read_split(split_file, split)
         items, self.pairing = self._index(names)
         items = _limit(sorted(items, key=lambda item: item.name), limit)
