@@ -26,6 +26,7 @@ Run directory (``out_dir``, default ``runs/<name>``)::
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import random
 import sys
@@ -411,30 +412,28 @@ def _batches(
 ) -> TrainBatches | MixedBatches:
     """The training batches of this process from global step ``step`` on (with ``data.mix``:
     the synthetic batches interleaved)."""
+    stream = functools.partial(
+        TrainBatches,
+        batch_size=cfg.data.batch_size,
+        seed=cfg.seed,
+        env=env,
+        num_workers=cfg.data.num_workers,
+    )
     mix = cfg.data.mix
-    main_step, mixed_step = (step, 0) if mix is None else mixed_steps(step, mix.every)
-    main = TrainBatches(
-        dataset,
-        batch_size=cfg.data.batch_size,
-        seed=cfg.seed,
-        env=env,
-        num_workers=cfg.data.num_workers,
-        synth=_synth(cfg.data.noise),
-        start_step=main_step,
-    )
     if mix is None:
-        return main
-    mixed = TrainBatches(
-        build_dataset(mix.train.name, **mix.train_kwargs(cfg.seed)),
-        batch_size=cfg.data.batch_size,
-        seed=cfg.seed,
-        env=env,
-        num_workers=cfg.data.num_workers,
-        synth=_synth(mix.noise),
-        start_step=mixed_step,
-        noise_stream=MIX_NOISE,
+        return stream(dataset, synth=_synth(cfg.data.noise), start_step=step)
+    main_step, mixed_step = mixed_steps(step, mix.every)
+    return MixedBatches(
+        stream(dataset, synth=_synth(cfg.data.noise), start_step=main_step),
+        stream(
+            build_dataset(mix.train.name, **mix.train_kwargs(cfg.seed)),
+            synth=_synth(mix.noise),
+            start_step=mixed_step,
+            noise_stream=MIX_NOISE,
+        ),
+        every=mix.every,
+        start_step=step,
     )
-    return MixedBatches(main, mixed, every=mix.every, start_step=step)
 
 
 # -- the step --------------------------------------------------------------------------------------
