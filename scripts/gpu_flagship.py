@@ -36,6 +36,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -234,22 +235,16 @@ def run(pack_path: Path, minutes: float, out: Path, scale_name: str, task: str =
             work / "real",
             real_steps,
         )
-        final = out / "flagship.safetensors"
-        shutil.copyfile(weights, final)
-        for name in ("sn", "real"):
-            shutil.copytree(work / name, out / f"run_{name}", ignore=shutil.ignore_patterns("*.pt"))
-        table = _score(final, root, out)
-        summary = {
-            "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
-            "model": scale.model,
-            "probe_seconds_per_step": probes,
-            "steps": {"sn": sn_steps, "real": real_steps},
-            "train_seconds": {"sn": round(sn_seconds, 1), "real": round(real_seconds, 1)},
-            "total_seconds": round(time.perf_counter() - start, 1),
-            "tables": table,
-        }
-        (out / "table.json").write_text(json.dumps(summary, indent=1))
-        return summary
+        final = _keep(weights, out / "flagship.safetensors", work, ("sn", "real"))
+        return _summary(
+            out,
+            start,
+            model=scale.model,
+            probe_seconds_per_step=probes,
+            steps={"sn": sn_steps, "real": real_steps},
+            train_seconds={"sn": round(sn_seconds, 1), "real": round(real_seconds, 1)},
+            tables=_score(final, root, out),
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -264,9 +259,7 @@ def _run_deblur(
     left = budget * 0.85 - (time.perf_counter() - start)
     steps = _steps_for(left, per_step, scale.probe_steps)
     weights, seconds = _train(overrides, scale, work / "deblur", steps)
-    final = out / "deblur.safetensors"
-    shutil.copyfile(weights, final)
-    shutil.copytree(work / "deblur", out / "run_deblur", ignore=shutil.ignore_patterns("*.pt"))
+    final = _keep(weights, out / "deblur.safetensors", work, ("deblur",))
     report = run_eval(
         EvalSpec(
             protocol="deblur",
@@ -279,15 +272,36 @@ def _run_deblur(
     )
     table = report.markdown_table()
     (out / "table.md").write_text(f"## GoPro_samples\n\n{table}\n")
+    return _summary(
+        out,
+        start,
+        task="deblur",
+        model=scale.model,
+        probe_seconds_per_step=per_step,
+        steps=steps,
+        train_seconds=round(seconds, 1),
+        tables={"GoPro_samples": table},
+    )
+
+
+def _keep(weights: Path, final: Path, work: Path, runs: tuple[str, ...]) -> Path:
+    """Copy the final weights to ``final`` and each run folder of ``work`` (logs, recipe; no
+    checkpoints) beside it as ``run_<name>``."""
+    shutil.copyfile(weights, final)
+    for name in runs:
+        shutil.copytree(
+            work / name, final.parent / f"run_{name}", ignore=shutil.ignore_patterns("*.pt")
+        )
+    return final
+
+
+def _summary(out: Path, start: float, **fields: Any) -> dict:
+    """The run's summary (device, ``fields``, seconds since ``start``), also written to
+    ``out/table.json``."""
     summary = {
         "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
-        "task": "deblur",
-        "model": scale.model,
-        "probe_seconds_per_step": per_step,
-        "steps": steps,
-        "train_seconds": round(seconds, 1),
+        **fields,
         "total_seconds": round(time.perf_counter() - start, 1),
-        "tables": {"GoPro_samples": table},
     }
     (out / "table.json").write_text(json.dumps(summary, indent=1))
     return summary
