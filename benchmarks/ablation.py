@@ -411,30 +411,51 @@ def scores(
     cache = weights.parent / ("scores.json" if tile == "auto" else f"scores_tile{tile}.json")
     if cache.exists():
         return json.loads(cache.read_text(encoding="utf-8"))
-    result: dict[str, dict[str, float | None]] = {}
-    for column, folder, split in EVAL_SETS:
-        dataset = root / folder
-        spec = EvalSpec(
-            protocol="pairs",
-            out=str(weights.parent / ("eval" if tile == "auto" else f"eval_tile{tile}") / column),
-            methods=(str(weights),),
-            dataset=str(dataset),
-            split_file=str(dataset / "split.json") if split else None,
-            split=split,
+    result = {
+        column: pairs_score(
+            weights,
+            root / folder,
+            split,
+            weights.parent / ("eval" if tile == "auto" else f"eval_tile{tile}") / column,
             limit=limit,
             device=device,
             tile=tile,
-            precision="fp32",
-            figure_images=0,
-            progress=False,
         )
-        report = run_eval(spec)
-        (entry,) = (
-            e for metrics in report.summary().values() for m in metrics.values() for e in m.values()
-        )
-        result[column] = {"psnr": entry["psnr"], "ssim": entry["ssim"]}
+        for column, folder, split in EVAL_SETS
+    }
     atomic_write_text(cache, json.dumps(result, indent=2) + "\n")
     return result
+
+
+def pairs_score(
+    weights: Path,
+    dataset: Path,
+    split: str | None,
+    out: Path,
+    *,
+    limit: int | None = None,
+    device: str = "auto",
+    tile: int | str = "auto",
+) -> dict[str, float | None]:
+    """PSNR/SSIM of ``weights`` on one pair folder (``restorekit eval --protocol pairs``, fp32;
+    ``split``: that list of the folder's ``split.json``), the report written to ``out``."""
+    spec = EvalSpec(
+        protocol="pairs",
+        out=str(out),
+        methods=(str(weights),),
+        dataset=str(dataset),
+        split_file=str(dataset / "split.json") if split else None,
+        split=split,
+        limit=limit,
+        device=device,
+        tile=tile,
+        precision="fp32",
+        figure_images=0,
+        progress=False,
+    )
+    summary = run_eval(spec).summary()
+    (entry,) = (e for metrics in summary.values() for m in metrics.values() for e in m.values())
+    return {"psnr": entry["psnr"], "ssim": entry["ssim"]}
 
 
 def _score_worker(

@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from ablation import pairs_score
 from strong_noise_check import strong_noise_scores
 
-from restorekit.eval import EvalSpec, run_eval
 from restorekit.io import atomic_write_text
 from restorekit.runtime import native_bf16
 from restorekit.weights import load_model
@@ -95,25 +95,6 @@ def train(variant: str, out: Path, root: Path, steps: int, wf: int, patch: int) 
     return final
 
 
-def polyu_train_score(weights: Path, root: Path, limit: int | None) -> dict[str, float]:
-    """PSNR/SSIM on the PolyU train list (real pairs no variant trained on)."""
-    spec = EvalSpec(
-        protocol="pairs",
-        out=str(weights.parent / "eval_polyu_train"),
-        methods=(str(weights),),
-        dataset=str(root / "PolyU"),
-        split_file=str(root / "PolyU" / "split.json"),
-        split="train",
-        limit=limit,
-        precision="fp32",
-        figure_images=0,
-        progress=False,
-    )
-    summary = run_eval(spec).summary()
-    (entry,) = (e for metrics in summary.values() for m in metrics.values() for e in m.values())
-    return {"psnr": entry["psnr"], "ssim": entry["ssim"]}
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
@@ -133,7 +114,9 @@ def main() -> int:
     rows = []
     for variant in chosen:
         weights = train(variant, args.out, root, args.steps, args.wf, args.patch)
-        polyu = polyu_train_score(weights, root, args.limit)
+        polyu = pairs_score(
+            weights, root / "PolyU", "train", weights.parent / "eval_polyu_train", limit=args.limit
+        )
         model = {variant: load_model(weights).eval()}
         strong = strong_noise_scores(model, root, args.limit or 8)
         rows.append((variant, polyu, [means[variant] for _, means in strong]))
