@@ -198,6 +198,9 @@ def test_mixed_synthetic_batches_alternate_and_resume_identically(ci_dir):
     assert losses(read_log(ci_dir / "stopped" / "train_log.csv")) == losses(mixed)
     with pytest.raises(RestoreKitError, match=r"data\.mix\.every"):
         run_ci("hinet_real_rt", ci_dir / "bad", *common, "data.mix.every=1")
+    too_large = r"data\.mix\.train\.kwargs\.patch_size 1000 is larger than the smallest"
+    with pytest.raises(RestoreKitError, match=too_large):
+        run_ci("hinet_real_rt", ci_dir / "bad", *common, "data.mix.train.kwargs.patch_size=1000")
 
 
 def test_model_without_estimator_trains_on_ground_truth_noise_maps(ci_dir):

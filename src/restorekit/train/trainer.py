@@ -186,8 +186,11 @@ def fit(cfg: TrainConfig, *, datasets: GivenData | None = None) -> FitResult:
         else:
             dataset = datasets.train
             validation = None if datasets.val is None else (datasets.val, _synth(cfg.data.noise))
-        _check_budget(cfg, env, parts, dataset)
-        batches = _batches(cfg, env, state.step, dataset)
+        mixed = _mixed_dataset(cfg)
+        _check_budget(cfg, env, parts, dataset, "data.train")
+        if mixed is not None:
+            _check_budget(cfg, env, parts, mixed, "data.mix.train")
+        batches = _batches(cfg, env, state.step, dataset, mixed)
         if env.is_main:
             atomic_write_text(run_dir / "config.yaml", dump_yaml(cfg), make_parents=True)
         model, window = distributed.wrap(parts.model, env), LossWindow(env.world_size)
@@ -380,11 +383,14 @@ def _synth(noise: NoiseConfig | None) -> SynthesizeBatch | None:
     return None if noise is None else SynthesizeBatch(build_noise(noise.name, **noise.kwargs))
 
 
-def _check_budget(cfg: TrainConfig, env: DistEnv, parts: Parts, dataset: Dataset) -> None:
-    """Refuse a patch larger than the smallest training image (file datasets, read from the
-    headers) and a step of this process's share of the batch that does not fit in memory."""
+def _check_budget(
+    cfg: TrainConfig, env: DistEnv, parts: Parts, dataset: Dataset, section: str
+) -> None:
+    """Refuse a patch larger than the smallest image of the training set ``section`` names
+    (file datasets, read from the headers) and a step of this process's share of the batch
+    that does not fit in memory."""
     patch = getattr(dataset, "patch_size", None)
-    key = "data.train.kwargs.patch_size"
+    key = f"{section}.kwargs.patch_size"
     check_patch_size(patch, file_image_sizes(dataset), key)
     if patch is None:  # whole images of varying sizes: no single step to estimate
         return
@@ -407,11 +413,17 @@ def _check_budget(cfg: TrainConfig, env: DistEnv, parts: Parts, dataset: Dataset
     )
 
 
+def _mixed_dataset(cfg: TrainConfig) -> Dataset | None:
+    """The clean images of ``data.mix``, or None without it."""
+    mix = cfg.data.mix
+    return None if mix is None else build_dataset(mix.train.name, **mix.train_kwargs(cfg.seed))
+
+
 def _batches(
-    cfg: TrainConfig, env: DistEnv, step: int, dataset: Dataset
+    cfg: TrainConfig, env: DistEnv, step: int, dataset: Dataset, mixed: Dataset | None
 ) -> TrainBatches | MixedBatches:
     """The training batches of this process from global step ``step`` on (with ``data.mix``:
-    the synthetic batches interleaved)."""
+    the batches of ``mixed`` interleaved)."""
     stream = functools.partial(
         TrainBatches,
         batch_size=cfg.data.batch_size,
@@ -420,13 +432,13 @@ def _batches(
         num_workers=cfg.data.num_workers,
     )
     mix = cfg.data.mix
-    if mix is None:
+    if mix is None or mixed is None:
         return stream(dataset, synth=_synth(cfg.data.noise), start_step=step)
     main_step, mixed_step = mixed_steps(step, mix.every)
     return MixedBatches(
         stream(dataset, synth=_synth(cfg.data.noise), start_step=main_step),
         stream(
-            build_dataset(mix.train.name, **mix.train_kwargs(cfg.seed)),
+            mixed,
             synth=_synth(mix.noise),
             start_step=mixed_step,
             noise_stream=MIX_NOISE,
