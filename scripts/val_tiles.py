@@ -38,8 +38,8 @@ def main() -> int:
     try:
         tiles = [None if t == "whole" else int(t) for t in args.tiles.split(",")]
         cfg = load_config(args.recipe)
-        data = val_data(cfg)
-        if data is None:
+        sets = val_data(cfg)
+        if not sets:
             raise RestoreKitError("the recipe has no val section", args.recipe)
         model = load_model(args.weights)
     except (RestoreKitError, ValueError) as err:
@@ -51,11 +51,11 @@ def main() -> int:
         try:
             scores = validate(
                 model,
-                data[0],
+                sets[0].dataset,
                 env=env,
                 seed=cfg.seed,
-                synth=data[1],
-                y_channel=cfg.val.y_channel,
+                synth=sets[0].synth,
+                y_channel=sets[0].y_channel,
                 tile=tile,
                 overlap=args.overlap,
                 max_images=args.max_images,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 from safetensors.torch import load_file
 
 from restorekit.errors import RestoreKitError
@@ -250,6 +251,30 @@ def test_validation_at_start_and_steps_bounded_by_time_only(ci_dir):
         load_config(config, ["max_steps=null", "schedule.name=constant"])
     with pytest.raises(RestoreKitError, match="cosine"):
         load_config(config, ["max_steps=null", "max_minutes=1", "schedule.name=cosine"])
+
+
+def test_further_validation_sets_are_logged_beside_the_main_one(ci_dir):
+    """``val.also``: each named set is scored at every validation and logged as <name>/psnr and
+    <name>/ssim; only the main set picks ``best``."""
+    config = next(c for c in CI_CONFIGS if c.stem == "gaussian_blind_gray")
+    strong = (
+        "{name: strong, dataset: {name: clean_folder, kwargs: {root: ci_data/val_clean, "
+        "channels: 1}}, noise: {name: awgn, kwargs: {sigma: 0.4}}, max_images: 1}"
+    )
+    result = fit(load_config(config, [f"val.also=[{strong}]", "val.min_delta=100"]))
+    rows = read_log(ci_dir / result.run_dir / "val_log.csv")
+    assert list(rows[0]) == ["step", "psnr", "ssim", "strong/psnr", "strong/ssim"]
+    assert [int(r["step"]) for r in rows] == [2, 4]
+    for row, seen in zip(rows, result.history, strict=True):
+        assert float(row["strong/psnr"]) == pytest.approx(seen["strong/psnr"])
+        assert float(row["strong/psnr"]) < float(row["psnr"]) - 3  # sigma 0.4 against 0.1
+    assert result.best["step"] == 2 and result.best["psnr"] == result.history[0]["psnr"]
+    for names, message in (("[a, a]", "names must differ"), ("[a b]", "letters, digits")):
+        sets = ", ".join(
+            f"{{name: {n}, dataset: {{name: clean_folder}}}}" for n in yaml.safe_load(names)
+        )
+        with pytest.raises(RestoreKitError, match=message):
+            load_config(config, [f"val.also=[{sets}]"])
 
 
 @pytest.mark.parametrize(("min_steps", "stop_at"), [(0, 2), (3, 3)])

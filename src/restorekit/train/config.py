@@ -258,6 +258,29 @@ class EMAConfig:
 
 
 @dataclass(frozen=True)
+class ValSetConfig:
+    """A further validation set (``val.also``), scored at every validation beside the main one
+    and logged as ``<name>/psnr`` and ``<name>/ssim`` (val_log.csv, TensorBoard ``val/<name>/...``):
+    e.g. synthetic strong noise beside held-out real pairs, to see a fine-tuning forget it.
+    Only the main set picks ``best`` and stops early. ``dataset``, ``noise``, ``y_channel`` and
+    ``max_images`` as in ``val``; tiles as the main set."""
+
+    name: str
+    dataset: DatasetConfig
+    noise: NoiseConfig | None = None
+    y_channel: bool = False
+    max_images: int | None = None
+
+    def __post_init__(self) -> None:
+        _require(
+            self.name.replace("_", "").replace("-", "").isalnum() and self.name.isascii(),
+            "name",
+            "must be letters, digits, '_' or '-'",
+        )
+        _require(self.max_images is None or self.max_images >= 1, "max_images", "must be >= 1")
+
+
+@dataclass(frozen=True)
 class ValConfig:
     """Validation every ``every`` steps (and at the end) on whole images, PSNR and SSIM.
 
@@ -271,7 +294,7 @@ class ValConfig:
     after N validations in a row without a gain, never before ``min_steps`` updates (the first
     steps of a fine-tuning often lower the score before it rises). ``at_start`` also validates
     the starting weights (step 0) of a fresh run, so ``best`` is never worse than where the run
-    began (``restorekit adapt``'s before score).
+    began (``restorekit adapt``'s before score). ``also``: further named sets, only logged.
     """
 
     dataset: DatasetConfig
@@ -286,8 +309,11 @@ class ValConfig:
     min_delta: float = 0.0
     min_steps: int = 0
     at_start: bool = False
+    also: tuple[ValSetConfig, ...] = ()
 
     def __post_init__(self) -> None:
+        names = [extra.name for extra in self.also]
+        _require(len(set(names)) == len(names), "also", f"names must differ: {', '.join(names)}")
         _require(self.every >= 1, "every", "must be >= 1")
         _require(self.patience is None or self.patience >= 1, "patience", "must be >= 1")
         _require(self.min_delta >= 0, "min_delta", "must be >= 0")

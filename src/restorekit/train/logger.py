@@ -2,7 +2,8 @@
 
 ``train_log.csv`` has one row per logged step (``step, lr, loss, <each loss term>, seconds``;
 floats written with ``repr`` so a resumed run's log compares exactly with an uninterrupted one),
-``val_log.csv`` one row per validation. On resume, rows after the checkpoint's step are dropped
+``val_log.csv`` one row per validation (``step, psnr, ssim``, then ``<name>/psnr, <name>/ssim`` per
+``val.also`` set). On resume, rows after the checkpoint's step are dropped
 from both files and TensorBoard purges its events after that step.
 """
 
@@ -33,6 +34,7 @@ class RunLogger:
         run_dir: Path,
         *,
         terms: Sequence[str],
+        val_sets: Sequence[str] = (),
         start_step: int,
         max_steps: int | None,
         enabled: bool,
@@ -43,7 +45,8 @@ class RunLogger:
         self.talk = enabled and progress  # status lines on stderr go with the bar
         self.start = time.monotonic()
         self.train_fields = ["step", "lr", "loss", *terms, "seconds"]
-        self.val_fields = ["step", "psnr", "ssim"]
+        extra = [f"{name}/{metric}" for name in val_sets for metric in ("psnr", "ssim")]
+        self.val_fields = ["step", "psnr", "ssim", *extra]
         self.writer: SummaryWriter | None = None
         self.bar: tqdm | None = None
         if not enabled:

@@ -35,7 +35,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -145,7 +145,7 @@ class FitResult:
     weights: Path
     is_main: bool = True
     stopped: str = "max_steps"  # or "time budget", "early stop (...)"
-    history: tuple[dict[str, float], ...] = ()  # every validation: step, psnr, ssim
+    history: tuple[dict[str, float], ...] = ()  # every validation: step, psnr, ssim, <also>/...
 
 
 @dataclass(frozen=True)
@@ -185,7 +185,7 @@ def fit(cfg: TrainConfig, *, datasets: GivenData | None = None) -> FitResult:
             validation = val_data(cfg)
         else:
             dataset = datasets.train
-            validation = None if datasets.val is None else (datasets.val, _synth(cfg.data.noise))
+            validation = [] if datasets.val is None else val_data(cfg, main=datasets.val)
         mixed = _mixed_dataset(cfg)
         _check_budget(cfg, env, parts, dataset, "data.train")
         if mixed is not None:
@@ -198,6 +198,7 @@ def fit(cfg: TrainConfig, *, datasets: GivenData | None = None) -> FitResult:
         with RunLogger(
             run_dir,
             terms=terms,
+            val_sets=[one.prefix.rstrip("/") for one in validation[1:]],
             start_step=state.step,
             max_steps=cfg.max_steps,
             enabled=env.is_main,
@@ -213,7 +214,7 @@ def fit(cfg: TrainConfig, *, datasets: GivenData | None = None) -> FitResult:
                 with clock.validating():
                     _validate_and_track(cfg, env, parts, state, logger, validation)
 
-            if validation is not None and cfg.val.at_start and not state.history:
+            if validation and cfg.val.at_start and not state.history:
                 check()
             while (stopped := clock.stop_before_step(state.step)) is None:
                 lr = lr_at(state.step, cfg.optim.lr, cfg.schedule, cfg.max_steps)
@@ -230,7 +231,7 @@ def fit(cfg: TrainConfig, *, datasets: GivenData | None = None) -> FitResult:
                 logger.advance()
                 if done % cfg.log_every == 0:
                     logger.train(done, lr, *window.flush(done))
-                if validation is not None and done % cfg.val.every == 0:
+                if validation and done % cfg.val.every == 0:
                     check()
                     stopped = _out_of_patience(cfg, state)
                 if done % cfg.ckpt_every == 0 and env.is_main:
@@ -240,7 +241,7 @@ def fit(cfg: TrainConfig, *, datasets: GivenData | None = None) -> FitResult:
                     break
             if window.count:
                 logger.train(state.step, lr, *window.flush(state.step))
-            if validation is not None and state.validated_step != state.step:
+            if validation and state.validated_step != state.step:
                 check()
             if checkpointed != state.step and env.is_main:
                 _save(cfg, parts, state, batches)
@@ -501,12 +502,30 @@ class LossWindow:
 # -- validation, checkpoints, exports --------------------------------------------------------------
 
 
-def val_data(cfg: TrainConfig) -> tuple[Dataset, SynthesizeBatch | None] | None:
-    """The validation set and the noise for clean-only sets (``val.noise`` or ``data.noise``)."""
-    if cfg.val is None:
-        return None
-    dataset = build_dataset(cfg.val.dataset.name, **cfg.val.dataset.kwargs)
-    return dataset, _synth(cfg.val.noise or cfg.data.noise)
+class ValSet(NamedTuple):
+    """One validation set as built: its log prefix (empty for the main set, ``name/`` for one of
+    ``val.also``), its images and the noise for clean-only sets (its own, else ``data.noise``)."""
+
+    prefix: str
+    dataset: Dataset
+    synth: SynthesizeBatch | None
+    y_channel: bool
+    max_images: int | None
+
+
+def val_data(cfg: TrainConfig, main: Dataset | None = None) -> list[ValSet]:
+    """The validation sets of ``val``, the main one first (``main`` if given, else built from
+    ``val.dataset``), then ``val.also``; none without ``val``."""
+    val = cfg.val
+    if val is None:
+        return []
+    first = main if main is not None else build_dataset(val.dataset.name, **val.dataset.kwargs)
+    sets = [ValSet("", first, _synth(val.noise or cfg.data.noise), val.y_channel, val.max_images)]
+    for extra in val.also:
+        dataset = build_dataset(extra.dataset.name, **extra.dataset.kwargs)
+        synth = _synth(extra.noise or cfg.data.noise)
+        sets.append(ValSet(f"{extra.name}/", dataset, synth, extra.y_channel, extra.max_images))
+    return sets
 
 
 def _validate_and_track(
@@ -515,21 +534,25 @@ def _validate_and_track(
     parts: Parts,
     state: TrainState,
     logger: RunLogger,
-    validation: tuple[Dataset, SynthesizeBatch | None],
+    validation: list[ValSet],
 ) -> None:
-    """Validate (every rank takes a share), log, and export ``best`` when the metric improves."""
+    """Validate on every set (every rank takes a share of each), log, and export ``best`` when
+    the main set's metric improves."""
     val = cfg.val
-    metrics = validate(
-        parts.eval_model,
-        validation[0],
-        env=env,
-        seed=cfg.seed,
-        synth=validation[1],
-        y_channel=val.y_channel,
-        tile=val.tile if val.tile is not None else cfg.model.max_tile,
-        overlap=val.overlap,
-        max_images=val.max_images,
-    )
+    metrics: dict[str, float] = {}
+    for one in validation:
+        scores = validate(
+            parts.eval_model,
+            one.dataset,
+            env=env,
+            seed=cfg.seed,
+            synth=one.synth,
+            y_channel=one.y_channel,
+            tile=val.tile if val.tile is not None else cfg.model.max_tile,
+            overlap=val.overlap,
+            max_images=one.max_images,
+        )
+        metrics.update({one.prefix + key: value for key, value in scores.items()})
     logger.val(state.step, metrics)
     state.history.append({"step": state.step, **metrics})
     gained = state.best is None or metrics[val.metric] > state.best[val.metric] + val.min_delta
