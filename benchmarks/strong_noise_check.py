@@ -11,8 +11,9 @@ the first ``--images`` of the validation list of ``configs/splits/cbsd432_rain10
 the SN recipes of the bundled real-noise models saw these scenes, with other noise), a 256 px
 crop each, at three settings (bright and moderate;
 dark, 0.3x, at two stronger levels) of variance ``a * x + b``, clipped and rounded to 8 bits like a
-stored photo, seed 0. Prints mean PSNR (dB, 8-bit outputs) per model and setting; compare an RT
-model with the SN model it started from.
+stored photo (``--jpeg Q``: saved as JPEG at quality Q instead, as cameras and phones store photos),
+seed 0. Prints mean PSNR (dB, 8-bit outputs) per model and setting; compare an RT model with the SN
+model it started from.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from restorekit.data import read_split
 from restorekit.infer import restore
 from restorekit.io import read_image
 from restorekit.metrics import psnr_torch
+from restorekit.noise.jpeg import jpeg_roundtrip
 from restorekit.weights import load_model
 
 REPO = Path(__file__).resolve().parent.parent
@@ -40,9 +42,10 @@ def psnr_8bit(x: torch.Tensor, clean: torch.Tensor) -> float:
 
 
 def strong_noise_scores(
-    models: dict[str, torch.nn.Module], data_root: Path, images: int = 8
+    models: dict[str, torch.nn.Module], data_root: Path, images: int = 8, jpeg: int | None = None
 ) -> list[tuple[tuple[float, float, float], dict[str, float]]]:
-    """Mean 8-bit PSNR per setting ``(scale, a, b)`` of the noisy input and of each model."""
+    """Mean 8-bit PSNR per setting ``(scale, a, b)`` of the noisy input and of each model
+    (``jpeg``: the noisy images stored as JPEG at that quality instead of 8-bit PNG)."""
     names = read_split(REPO / "configs/splits/cbsd432_rain100l_free.json", "val")[:images]
     table = []
     for scale, a, b in SETTINGS:
@@ -53,6 +56,8 @@ def strong_noise_scores(
             clean = torch.from_numpy(image)[None, :3, :256, :256] * scale
             noise = torch.randn(clean.shape, generator=generator) * (a * clean + b).sqrt()
             noisy = ((clean + noise).clamp(0, 1) * 255).round() / 255
+            if jpeg is not None:
+                noisy = jpeg_roundtrip(noisy, jpeg)
             scores["noisy"].append(psnr_8bit(noisy, clean))
             for label, model in models.items():
                 with torch.inference_mode():
@@ -66,12 +71,13 @@ def main() -> int:
     parser.add_argument("models", nargs="+", help="bundled names or model files")
     parser.add_argument("--data-root", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--images", type=int, default=8)
+    parser.add_argument("--jpeg", type=int, help="store the noisy images as JPEG at this quality")
     args = parser.parse_args()
     torch.set_num_threads(1)
     models = {m: load_model(m).eval() for m in args.models}
     print("| scale | a | b | noisy | " + " | ".join(models) + " |")
     print("|---|---|---|---|" + "---|" * len(models))
-    for (scale, a, b), means in strong_noise_scores(models, args.data_root, args.images):
+    for (scale, a, b), means in strong_noise_scores(models, args.data_root, args.images, args.jpeg):
         row = " | ".join(f"{v:.2f}" for v in means.values())
         print(f"| {scale:g} | {a:g} | {b:g} | {row} |", flush=True)
     return 0
