@@ -198,7 +198,7 @@ def fit(cfg: TrainConfig, *, datasets: GivenData | None = None) -> FitResult:
         with RunLogger(
             run_dir,
             terms=terms,
-            val_sets=[one.prefix.rstrip("/") for one in validation[1:]],
+            val_sets=[one.name for one in validation[1:]],
             start_step=state.step,
             max_steps=cfg.max_steps,
             enabled=env.is_main,
@@ -503,14 +503,19 @@ class LossWindow:
 
 
 class ValSet(NamedTuple):
-    """One validation set as built: its log prefix (empty for the main set, ``name/`` for one of
-    ``val.also``), its images and the noise for clean-only sets (its own, else ``data.noise``)."""
+    """One validation set as built: its name (empty for the main set; a ``val.also`` name), its
+    images and the noise for clean-only sets (its own, else ``data.noise``)."""
 
-    prefix: str
+    name: str
     dataset: Dataset
     synth: SynthesizeBatch | None
     y_channel: bool
     max_images: int | None
+
+    @property
+    def prefix(self) -> str:
+        """What its metrics are logged under: ``psnr`` for the main set, ``<name>/psnr`` else."""
+        return f"{self.name}/" if self.name else ""
 
 
 def val_data(cfg: TrainConfig, main: Dataset | None = None) -> list[ValSet]:
@@ -524,7 +529,7 @@ def val_data(cfg: TrainConfig, main: Dataset | None = None) -> list[ValSet]:
     for extra in val.also:
         dataset = build_dataset(extra.dataset.name, **extra.dataset.kwargs)
         synth = _synth(extra.noise or cfg.data.noise)
-        sets.append(ValSet(f"{extra.name}/", dataset, synth, extra.y_channel, extra.max_images))
+        sets.append(ValSet(extra.name, dataset, synth, extra.y_channel, extra.max_images))
     return sets
 
 
