@@ -60,9 +60,19 @@ def continue_record(
     earlier: dict[str, Any], stages: dict[str, dict[str, Any]], after: str
 ) -> dict[str, Any]:
     """``earlier`` (a bundle's ``training`` entry) with ``stages`` appended, each run started
-    from the one before it (the first from the bundle ``after``)."""
-    listed = list(earlier.get("stages", []))
+    from the one before it (the first from the bundle ``after``). A record of named stages (as
+    this script writes for several runs) gets the new runs as further named stages; a single
+    record (steps, seconds, batch) gets them in its ``stages`` list, totals updated."""
     start = f"{after} as bundled before"
+    if "steps" not in earlier:
+        named = {k: v for k, v in earlier.items() if k != "hardware"}
+        for name, record in stages.items():
+            if name in named:
+                raise RestoreKitError(f"the bundle's record already has a stage '{name}'", name)
+            named[name] = {**record, "init_from": start}
+            start = f"stage {name}"
+        return {**named, "hardware": earlier.get("hardware", "")}
+    listed = list(earlier.get("stages", []))
     for name, record in stages.items():
         listed.append({**record, "init_from": start})
         start = f"stage {len(listed)} ({name})"
@@ -104,12 +114,17 @@ def main() -> int:
     except RestoreKitError as err:
         print(f"bundle_model: {err}", file=sys.stderr)
         return 2
-    if earlier is not None:
-        training = continue_record(earlier, stages, Path(args.after).stem)
-        if args.hardware:
-            training["hardware"] = args.hardware
-    else:
-        training = {**stages, "hardware": args.hardware}
+    try:
+        training = (
+            {**stages, "hardware": args.hardware}
+            if earlier is None
+            else continue_record(earlier, stages, Path(args.after).stem)
+        )
+    except RestoreKitError as err:
+        print(f"bundle_model: {err}", file=sys.stderr)
+        return 2
+    if earlier is not None and args.hardware:
+        training["hardware"] = args.hardware
     extra = {"max_tile": args.max_tile} if args.max_tile else {}
     save_model(
         args.output,

@@ -80,3 +80,30 @@ def test_after_keeps_the_bundled_record(tmp_path: Path) -> None:
     assert training["stages"][0] == {"steps": 900}
     assert training["stages"][1]["steps"] == 40
     assert training["stages"][1]["init_from"] == "bundled as bundled before"
+
+
+def test_after_a_bundle_of_named_stages_adds_named_stages(tmp_path: Path) -> None:
+    first = _run(tmp_path / "first", "a_sn", 100, 0)
+    bundled = tmp_path / "bundled.safetensors"
+    earlier = {"sn": {"steps": 100}, "rt": {"steps": 20}, "hardware": "cpu"}
+    save_model(
+        bundled,
+        load_model(first / "final.safetensors"),
+        name="hinet",
+        kwargs={"wf": 4},
+        training=earlier,
+    )
+    more = _run(tmp_path / "more", "a_more", 40, 2)
+    out = tmp_path / "out.safetensors"
+    command = [sys.executable, str(SCRIPT), str(more), "-o", str(out), "--card", "x.md"]
+    result = subprocess.run([*command, "--after", str(bundled)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    training = read_metadata(out)["training"]
+    assert list(training) == ["sn", "rt", "more", "hardware"] and training["hardware"] == "cpu"
+    assert training["more"]["steps"] == 40
+    assert training["more"]["init_from"] == "bundled as bundled before"
+    again = [sys.executable, str(SCRIPT), str(more), "-o", str(tmp_path / "again.safetensors")]
+    result = subprocess.run(
+        [*again, "--card", "x.md", "--after", str(out)], capture_output=True, text=True
+    )
+    assert result.returncode == 2 and "already has a stage 'more'" in result.stderr
