@@ -63,17 +63,24 @@ def test_unfinished_run_is_one_line(tmp_path: Path) -> None:
     assert result.stderr.count("\n") == 1
 
 
-def test_after_keeps_the_bundled_record(tmp_path: Path) -> None:
+def _bundle_after(tmp_path: Path, earlier: dict) -> tuple[Path, Path]:
+    """Bundle a run ``more`` with ``--after`` a bundle whose record is ``earlier``; return the run
+    and the output file."""
     first = _run(tmp_path / "first", "a_sn", 100, 0)
     bundled = tmp_path / "bundled.safetensors"
     model = load_model(first / "final.safetensors")
-    earlier = {"steps": 900, "seconds": 50, "batch": "8 x 96^2", "stages": [{"steps": 900}]}
     save_model(bundled, model, name="hinet", kwargs={"wf": 4}, training=earlier)
     more = _run(tmp_path / "more", "a_more", 40, 2)
     out = tmp_path / "out.safetensors"
     command = [sys.executable, str(SCRIPT), str(more), "-o", str(out), "--card", "x.md"]
     result = subprocess.run([*command, "--after", str(bundled)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+    return more, out
+
+
+def test_after_keeps_the_bundled_record(tmp_path: Path) -> None:
+    earlier = {"steps": 900, "seconds": 50, "batch": "8 x 96^2", "stages": [{"steps": 900}]}
+    _, out = _bundle_after(tmp_path, earlier)
     training = read_metadata(out)["training"]
     assert training["steps"] == 940 and training["seconds"] == 60
     assert training["batch"] == "8 x 96^2 then 4 x 64x64"
@@ -83,21 +90,8 @@ def test_after_keeps_the_bundled_record(tmp_path: Path) -> None:
 
 
 def test_after_a_bundle_of_named_stages_adds_named_stages(tmp_path: Path) -> None:
-    first = _run(tmp_path / "first", "a_sn", 100, 0)
-    bundled = tmp_path / "bundled.safetensors"
     earlier = {"sn": {"steps": 100}, "rt": {"steps": 20}, "hardware": "cpu"}
-    save_model(
-        bundled,
-        load_model(first / "final.safetensors"),
-        name="hinet",
-        kwargs={"wf": 4},
-        training=earlier,
-    )
-    more = _run(tmp_path / "more", "a_more", 40, 2)
-    out = tmp_path / "out.safetensors"
-    command = [sys.executable, str(SCRIPT), str(more), "-o", str(out), "--card", "x.md"]
-    result = subprocess.run([*command, "--after", str(bundled)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
+    more, out = _bundle_after(tmp_path, earlier)
     training = read_metadata(out)["training"]
     assert list(training) == ["sn", "rt", "more", "hardware"] and training["hardware"] == "cpu"
     assert training["more"]["steps"] == 40
