@@ -111,10 +111,6 @@ def main() -> int:
         meta = read_metadata(final)
         model = load_model(final)
         earlier = read_metadata(args.after).get("training") if args.after else None
-    except RestoreKitError as err:
-        print(f"bundle_model: {err}", file=sys.stderr)
-        return 2
-    try:
         training = (
             {**stages, "hardware": args.hardware}
             if earlier is None
