@@ -73,6 +73,8 @@ from restorekit.train.config import (
     NoiseConfig,
     OptimConfig,
     TrainConfig,
+    ValConfig,
+    ValSetConfig,
     dump_yaml,
     load_config,
     to_dict,
@@ -521,16 +523,20 @@ class ValSet(NamedTuple):
 def val_data(cfg: TrainConfig, main: Dataset | None = None) -> list[ValSet]:
     """The validation sets of ``val``, the main one first (``main`` if given, else built from
     ``val.dataset``), then ``val.also``; none without ``val``."""
-    val = cfg.val
-    if val is None:
+    if cfg.val is None:
         return []
-    first = main if main is not None else build_dataset(val.dataset.name, **val.dataset.kwargs)
-    sets = [ValSet("", first, _synth(val.noise or cfg.data.noise), val.y_channel, val.max_images)]
-    for extra in val.also:
-        dataset = build_dataset(extra.dataset.name, **extra.dataset.kwargs)
-        synth = _synth(extra.noise or cfg.data.noise)
-        sets.append(ValSet(extra.name, dataset, synth, extra.y_channel, extra.max_images))
-    return sets
+    also = [_val_set(cfg, extra.name, extra) for extra in cfg.val.also]
+    return [_val_set(cfg, "", cfg.val, main), *also]
+
+
+def _val_set(
+    cfg: TrainConfig, name: str, spec: ValConfig | ValSetConfig, dataset: Dataset | None = None
+) -> ValSet:
+    """One validation set as ``spec`` describes it (``dataset`` if given, else built)."""
+    if dataset is None:
+        dataset = build_dataset(spec.dataset.name, **spec.dataset.kwargs)
+    synth = _synth(spec.noise or cfg.data.noise)
+    return ValSet(name, dataset, synth, spec.y_channel, spec.max_images)
 
 
 def _validate_and_track(
